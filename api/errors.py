@@ -1,0 +1,146 @@
+"""The one errors module: every failure leaves as ``application/problem+json`` (RFC 9457)."""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, Response, json
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+TYPE_BASE = "https://buyfree.example/problems/"
+
+
+class ApiError(Exception):
+    status = 400
+    title = "Bad request"
+
+    def __init__(self, detail: str | None = None, *, status: int | None = None, title: str | None = None,
+                 errors: list[dict] | None = None, type: str | None = None, headers: dict | None = None):
+        super().__init__(detail or title or self.title)
+        self.status = status or self.status
+        self.title = title or self.title
+        self.detail = detail
+        self.errors = errors
+        self.type = type
+        self.headers = headers or {}
+
+
+class BadRequest(ApiError):
+    status, title = 400, "Bad request"
+
+
+class Unauthorized(ApiError):
+    status, title = 401, "Unauthorized"
+
+
+class Forbidden(ApiError):
+    status, title = 403, "Forbidden"
+
+
+class NotFound(ApiError):
+    status, title = 404, "Not found"
+
+
+class Conflict(ApiError):
+    status, title = 409, "Conflict"
+
+
+class Unprocessable(ApiError):
+    status, title = 422, "Unprocessable request"
+
+    @classmethod
+    def field(cls, field: str, message: str) -> "Unprocessable":
+        return cls(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+class TooManyRequests(ApiError):
+    status, title = 429, "Too many requests"
+
+
+class Unavailable(ApiError):
+    status, title = 503, "Service unavailable"
+
+
+def field_path(loc) -> str:
+    """``("items", 0, "quantity")`` → ``items[0].quantity``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += ("." if path else "") + str(part)
+    return path or "body"
+
+
+def from_validation(exc: ValidationError, prefix: tuple = ()) -> Unprocessable:
+    errors = [{"field": field_path(prefix + tuple(p for p in e["loc"] if p != "__root__")),
+               "message": e["msg"].removeprefix("Value error, ")} for e in exc.errors()]
+    detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return Unprocessable(detail, errors=errors)
+
+
+def problem(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None,
+            headers: dict | None = None) -> Response:
+    body = {"type": type_ or TYPE_BASE + title.lower().replace(" ", "-"), "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(exc: ApiError):
+        return problem(exc.status, exc.title, exc.detail, exc.errors, exc.type, exc.headers)
+
+    @app.errorhandler(ValidationError)
+    def _validation(exc: ValidationError):
+        err = from_validation(exc)
+        return problem(err.status, err.title, err.detail, err.errors)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException):
+        if not _wants_problem():
+            return exc
+        return problem(exc.code or 500, exc.name, exc.description)
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(DBAPIError)
+    def _database(exc):
+        if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
+            log.error("database unavailable: %s", exc.__class__.__name__)
+            return problem(503, "Database unavailable", "PostgreSQL cannot be reached; retry later",
+                           headers={"Retry-After": "5"})
+        log.exception("database error")
+        return problem(500, "Internal server error", "The request failed; it was logged")
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc):
+        log.exception("unhandled error")
+        return problem(500, "Internal server error", "The request failed; it was logged")
+
+    register_family(app)
+
+
+def register_family(app: Flask) -> None:
+    """Map each feature's exception family (they carry ``status``) to problem+json."""
+    from ingest.errors import IngestError
+
+    @app.errorhandler(IngestError)
+    def _ingest(exc: IngestError):
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
+        return problem(exc.status, exc.title, exc.detail, errors)
+
+
+def _wants_problem() -> bool:
+    from flask import request
+
+    return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz", "/metrics")

@@ -1,0 +1,86 @@
+"""Prometheus metrics: request counts and latencies, plus gauges read at scrape time.
+
+Under gunicorn with several workers set ``PROMETHEUS_MULTIPROC_DIR`` (the
+serve command does) so that every worker's counts are summed.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Callable
+
+from flask import Flask, Response, g, request
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+REQUESTS = Counter("buyfree_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
+LATENCY = Histogram("buyfree_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
+                    buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+
+# name -> callable(app) returning {labels-tuple or (): value}; packages add their own gauges.
+GAUGES: dict[str, tuple[str, Callable]] = {}
+
+
+def register_gauge(name: str, help_text: str, read: Callable) -> None:
+    """``read(app)`` returns a number, or a dict of ``{label value: number}`` labelled ``job``."""
+    GAUGES[name] = (help_text, read)
+
+
+class _ScrapeCollector:
+    def __init__(self, app: Flask):
+        self.app = app
+
+    def collect(self):
+        for name, (help_text, read) in GAUGES.items():
+            try:
+                with self.app.app_context():
+                    value = read(self.app)
+            except Exception:
+                continue
+            if isinstance(value, dict):
+                family = GaugeMetricFamily(name, help_text, labels=["key"])
+                for key, number in value.items():
+                    family.add_metric([str(key)], float(number))
+            else:
+                family = GaugeMetricFamily(name, help_text, value=float(value))
+            yield family
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _start():
+        g.started = time.perf_counter()
+
+    @app.after_request
+    def _count(response):
+        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
+        if endpoint.startswith("/_dash") or endpoint.startswith("/assets"):
+            return response
+        REQUESTS.labels(request.method, endpoint, response.status_code).inc()
+        if "started" in g:
+            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - g.started)
+        return response
+
+    scrape = _ScrapeCollector(app)
+
+    @app.get("/metrics")
+    def metrics():
+        registry = CollectorRegistry()
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            from prometheus_client import multiprocess
+
+            multiprocess.MultiProcessCollector(registry)
+        else:
+            from prometheus_client import REGISTRY
+
+            registry = REGISTRY
+        body = generate_latest(registry) + generate_latest(_Single(scrape))
+        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+
+
+class _Single(CollectorRegistry):
+    """A throwaway registry holding only the scrape-time gauges."""
+
+    def __init__(self, collector):
+        super().__init__(auto_describe=False)
+        self.register(collector)

@@ -1,0 +1,1 @@
+"""Request and response schemas (pydantic); they also generate the OpenAPI document."""

@@ -1,0 +1,104 @@
+"""BuyFree: the app factory and the command line.
+
+    python app.py serve [--host 0.0.0.0] [--port 8050] [--workers N] [--with-scheduler]
+    python app.py migrate | demo | scheduler | rebuild [--since DATE] | simulate [...]
+"""
+from __future__ import annotations
+
+import argparse
+import atexit
+import logging
+import sys
+
+from flask import Flask
+
+import config
+from config import Settings, SettingsError, load_settings
+
+
+def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True) -> Flask:
+    """Build the Flask app (and mount the Dash app on it).
+
+    ``config_`` is a ``Settings`` or a dict of overrides of the ``BUYFREE_*``
+    environment. Without database or Redis URLs the embedded servers start.
+    """
+    import api
+    import store
+
+    settings = config_ if isinstance(config_, Settings) else load_settings(**(config_ or {}))
+    settings = ensure_servers(settings)
+    app = Flask(__name__, static_folder=None)
+    config.init_app(app, settings)
+    store.init_app(app, settings)
+    api.init_app(app)
+    if dashboard:
+        try:
+            import dashboard as dash_pkg
+        except ImportError:  # the dashboard package is optional for API-only deployments
+            dash_pkg = None
+        if dash_pkg is not None and hasattr(dash_pkg, "init_app"):
+            dash_pkg.init_app(app)
+    return app
+
+
+_embedded = None
+
+
+def ensure_servers(settings: Settings) -> Settings:
+    """Start the embedded PostgreSQL/Redis for whichever URL is missing (once per process)."""
+    global _embedded
+    if settings.database_url and settings.redis_url:
+        return settings
+    from config.embedded import EmbeddedServers
+
+    if _embedded is None:
+        _embedded = EmbeddedServers(settings.data_dir)
+        atexit.register(_embedded.stop)
+    updates = {}
+    if not settings.database_url:
+        updates["database_url"] = _embedded.start_postgres() if _embedded._pg is None else _embedded.pg_url
+    if not settings.redis_url:
+        updates["redis_url"] = _embedded.start_redis() if _embedded._redis is None else _embedded.redis_url
+    return settings.model_copy(update=updates)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="app.py", description="BuyFree real-time sales analytics")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve the API and dashboard")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    serve.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the single-process server)")
+    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--with-scheduler", action="store_true", help="run the scheduler in this process")
+    sub.add_parser("migrate", help="apply database migrations")
+    demo = sub.add_parser("demo", help="seed the demo catalogue, then serve with live simulated traffic")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--no-simulate", action="store_true")
+    from commands import extra_commands
+
+    handlers = extra_commands(sub)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        if args.command == "migrate":
+            from commands.serve import migrate
+
+            return migrate(load_settings())
+        if args.command == "serve":
+            from commands.serve import serve
+
+            return serve(load_settings(), args)
+        if args.command == "demo":
+            from commands.demo import demo
+
+            return demo(args)
+        return handlers[args.command](args)
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

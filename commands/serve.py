@@ -1,0 +1,73 @@
+"""``migrate`` and ``serve``: gunicorn in front of ``create_app()``."""
+from __future__ import annotations
+
+import logging
+import os
+
+from config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def migrate(settings: Settings) -> int:
+    from app import ensure_servers
+    from store.db import make_engine
+    from store.migrate import upgrade
+
+    settings = ensure_servers(settings)
+    engine = make_engine(settings.database_url, pool_size=1)
+    upgrade(engine)
+    engine.dispose()
+    log.info("database is at the latest migration")
+    return 0
+
+
+def export_urls(settings: Settings) -> Settings:
+    """Start embedded servers if needed and hand their URLs to child processes."""
+    from app import ensure_servers
+
+    settings = ensure_servers(settings)
+    os.environ["BUYFREE_DATABASE_URL"] = settings.database_url
+    os.environ["BUYFREE_REDIS_URL"] = settings.redis_url
+    return settings
+
+
+def serve(settings: Settings, args) -> int:
+    settings.require_secrets()
+    settings = export_urls(settings)
+    migrate(settings)
+    run_gunicorn(args.host, args.port, workers=max(1, args.workers), threads=args.threads,
+                 with_scheduler=args.with_scheduler)
+    return 0
+
+
+def run_gunicorn(host: str, port: int, *, workers: int, threads: int, with_scheduler: bool = False) -> None:
+    from gunicorn.app.base import BaseApplication
+
+    class Server(BaseApplication):
+        def load_config(self):
+            from commands import gunicorn_conf
+
+            for key, value in gunicorn_conf.options(host, port, workers, threads).items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            from app import create_app
+
+            return create_app()
+
+    if with_scheduler:
+        start_scheduler_process()
+    Server().run()
+
+
+def start_scheduler_process():
+    """The scheduler as its own process from the same code (never inside web workers)."""
+    import subprocess
+    import sys
+    import atexit
+
+    app_py = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
+    proc = subprocess.Popen([sys.executable, app_py, "scheduler"])
+    atexit.register(proc.terminate)
+    return proc

@@ -1,0 +1,94 @@
+"""The typed settings. Every field is read from ``BUYFREE_<NAME>``."""
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "BUYFREE_"
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=False)
+
+    database_url: str | None = Field(None, description="PostgreSQL URL; empty: start the embedded server")
+    redis_url: str | None = Field(None, description="Redis URL (redis://, rediss://, unix://, redis+cluster://h1:p1,h2:p2); empty: embedded")
+    data_dir: Path = Field(Path("./var"), description="Where the embedded servers keep their data")
+    admin_token: str | None = Field(None, min_length=16, description="The admin API token (required outside demo)")
+    secret_key: str | None = Field(None, min_length=16, description="Signs sessions and CSRF tokens (required outside demo)")
+    timezone: str = Field("Asia/Shanghai", description="Business time zone for days, weeks, months, years")
+    device_online_seconds: int = Field(120, ge=10, le=86400, description="A device is online this long after its last heartbeat or purchase")
+    late_window_days: int = Field(30, ge=0, le=366, description="How far back an event's time may lie")
+    pickup_expiry_hours: int = Field(24, ge=1, le=24 * 30, description="Orders awaiting pickup longer than this are cancelled")
+    idempotency_days: int = Field(7, ge=7, le=365, description="How long idempotency records are kept")
+    gps_retention_days: int = Field(90, ge=1, description="GPS points older than this are dropped (by month partition)")
+    ad_play_retention_days: int = Field(400, ge=1, description="Ad plays older than this are dropped (by month partition)")
+    stock_alert_threshold: int = Field(5, ge=0, description="A device stock row at or below this raises a stock alert")
+    driver_stale_minutes: int = Field(30, ge=1, description="Drivers unseen this long leave the live map")
+    map_tiles: str = Field("OpenStreetMap", description="Leaflet tile URL template or a folium tile name")
+    map_attribution: str | None = Field(None, description="Attribution for a custom tile URL")
+    screen_refresh_ms: int = Field(1500, ge=500, le=10000, description="Big-screen refresh interval")
+    secure_cookies: bool = Field(False, description="Mark session cookies Secure (behind HTTPS)")
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="Console sign-in lifetime")
+    login_attempts_per_minute: int = Field(10, ge=1, description="Sign-in attempts allowed per minute per address and user")
+    db_pool_size: int = Field(10, ge=1, le=200, description="SQLAlchemy pool size per process")
+    log_level: str = Field("INFO", description="Log level")
+    log_json: bool = Field(False, description="Structured JSON logs")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("database_url", "redis_url", "admin_token", "secret_key", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _pg_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("postgresql", "postgres://")):
+            raise ValueError("must be a postgresql:// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://", "redis+cluster://")):
+            raise ValueError("must be a redis://, rediss://, unix:// or redis+cluster:// URL")
+        return value
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_secrets(self) -> None:
+        """Outside the demo the admin token and the secret key must be set."""
+        for name in ("admin_token", "secret_key"):
+            if not getattr(self, name):
+                raise SettingsError(f"{ENV_PREFIX}{name.upper()} is not set: it is required outside `demo` "
+                                    f"(use at least 16 random characters)")
+
+
+def load_settings(**overrides) -> Settings:
+    """Read the environment (plus overrides) and check it; errors name the variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else ENV_PREFIX
+            lines.append(f"{name}: {err['msg']}")
+        raise SettingsError("bad setting: " + "; ".join(lines)) from None

@@ -1,0 +1,68 @@
+"""Storage: the Postgres engine and sessions, the Redis client, migrations.
+
+``init_app`` creates the engine and clients (no connection is opened until
+first use) and registers the teardown that closes the request's session.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from store.db import make_engine, make_sessionmaker, session_scope
+from store.redis import make_redis
+
+__all__ = ["Store", "init_app", "get_store", "session_scope", "request_session"]
+
+
+@dataclass
+class Store:
+    settings: Any
+    engine: Engine
+    sessions: sessionmaker[Session]
+    redis: Any
+    extras: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_settings(cls, settings) -> "Store":
+        engine = make_engine(settings.database_url, pool_size=settings.db_pool_size)
+        return cls(settings=settings, engine=engine, sessions=make_sessionmaker(engine),
+                   redis=make_redis(settings.redis_url))
+
+    def transaction(self):
+        """``with store.transaction() as session:`` — one use case, one commit."""
+        return session_scope(self.sessions)
+
+    def close(self) -> None:
+        self.engine.dispose()
+        try:
+            self.redis.close()
+        except Exception:
+            pass
+
+
+def init_app(app: Flask, settings) -> Store:
+    store = Store.from_settings(settings)
+    app.extensions["buyfree"] = store
+    app.teardown_appcontext(_close_request_session)
+    return store
+
+
+def get_store(app: Flask | None = None) -> Store:
+    return (app or current_app).extensions["buyfree"]
+
+
+def request_session() -> Session:
+    """A read-only session for this request (queries); closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = get_store().sessions()
+    return g.db_session
+
+
+def _close_request_session(exc: BaseException | None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()

@@ -1,0 +1,21 @@
+"""SQLAlchemy 2 typed models; ``Base.metadata`` is what the migrations build."""
+from store.models.accounts import ApiKey, Device, DeviceStock, Driver, DriverActivity, Screen, User
+from store.models.base import Base
+from store.models.catalogue import Ad, Product, Station, StationStock
+from store.models.events import AdPlay, GpsPoint, IdempotencyKey, OutboxEvent
+from store.models.orders import ORDER_STATUSES, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
+
+PARTITIONED = {  # table -> partition column
+    "orders": "created_at",
+    "order_lines": "created_at",
+    "purchases": "occurred_at",
+    "purchase_lines": "occurred_at",
+    "gps_points": "recorded_at",
+    "ad_plays": "played_at",
+}
+
+__all__ = [
+    "Ad", "AdPlay", "ApiKey", "Base", "Device", "DeviceStock", "Driver", "DriverActivity", "GpsPoint",
+    "IdempotencyKey", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
+    "Product", "Purchase", "PurchaseLine", "Screen", "Station", "StationStock", "User",
+]

@@ -1,0 +1,70 @@
+"""Monthly range partitions of the event tables (the notes' "sharded tables")."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Connection, text
+
+from store.models import PARTITIONED
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def partition_name(table: str, month: date) -> str:
+    return f"{table}_{month:%Y%m}"
+
+
+def ensure_partitions(conn: Connection, first: date, last: date, tables=None) -> list[str]:
+    """Create the monthly partitions covering ``first``..``last`` (inclusive) if missing.
+
+    Bounds are UTC month starts; a partition only shards storage, and business
+    periods are computed in the business time zone by the queries themselves.
+    """
+    created = []
+    month = month_start(first)
+    while month <= last:
+        following = add_months(month, 1)
+        for table in tables or PARTITIONED:
+            name = partition_name(table, month)
+            exists = conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
+            if exists is None:
+                conn.execute(text(
+                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} "
+                    f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') TO ('{following.isoformat()} 00:00:00+00')"))
+                created.append(name)
+        month = following
+    return created
+
+
+def ensure_default_partitions(conn: Connection) -> None:
+    """A catch-all per table, so that an event outside every month is still kept."""
+    for table in PARTITIONED:
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {table}_default PARTITION OF {table} DEFAULT"))
+
+
+def list_partitions(conn: Connection, table: str) -> list[str]:
+    rows = conn.execute(text(
+        "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+        "JOIN pg_class p ON p.oid = i.inhparent WHERE p.relname = :t ORDER BY c.relname"), {"t": table})
+    return [row[0] for row in rows]
+
+
+def drop_partitions_before(conn: Connection, table: str, before: date) -> list[str]:
+    """Drop whole monthly partitions that end on or before ``before`` (retention)."""
+    dropped = []
+    for name in list_partitions(conn, table):
+        suffix = name.rsplit("_", 1)[-1]
+        if not suffix.isdigit():
+            continue
+        month = date(int(suffix[:4]), int(suffix[4:]), 1)
+        if add_months(month, 1) <= before:
+            conn.execute(text(f"DROP TABLE {name}"))
+            dropped.append(name)
+    return dropped

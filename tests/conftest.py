@@ -1,0 +1,112 @@
+"""Real PostgreSQL and Redis for every test: the machine's (URLs in the environment)
+or the embedded servers, with a fresh database per test session."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import text
+
+from tests.helpers import ADMIN_TOKEN, SECRET_KEY, Api
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def server_urls(tmp_path_factory):
+    """(admin database URL, Redis URL) of the servers under test."""
+    db_url = os.environ.get("BUYFREE_DATABASE_URL")
+    redis_url = os.environ.get("BUYFREE_REDIS_URL")
+    embedded = None
+    if not db_url or not redis_url:
+        from config.embedded import EmbeddedServers
+
+        embedded = EmbeddedServers(tmp_path_factory.mktemp("servers"))
+        db_url = db_url or embedded.start_postgres()
+        redis_url = redis_url or embedded.start_redis()
+    yield db_url, redis_url
+    if embedded is not None:
+        embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_urls):
+    """A fresh database for this test session, dropped at the end."""
+    from sqlalchemy.engine import make_url
+
+    base = make_url(server_urls[0])
+    name = f"bf_test_{secrets.token_hex(4)}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    yield base.set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def redis_url(server_urls):
+    return server_urls[1]
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_url, tmp_path_factory):
+    from config import load_settings
+
+    return load_settings(database_url=database_url, redis_url=redis_url, admin_token=ADMIN_TOKEN,
+                         secret_key=SECRET_KEY, data_dir=tmp_path_factory.mktemp("data"))
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    """One app per test session: Dash callbacks are global to the process."""
+    from app import create_app
+    from store import get_store
+    from store.migrate import upgrade
+
+    app = create_app(settings)
+    app.config["TESTING"] = True
+    upgrade(get_store(app).engine)
+    yield app
+    get_store(app).close()
+
+
+@pytest.fixture
+def store(app):
+    from store import get_store
+
+    return get_store(app)
+
+
+TABLES_KEEP = {"alembic_version"}
+
+
+@pytest.fixture(autouse=True)
+def _clean(request):
+    """Each test that uses the app starts from empty tables and an empty Redis."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    from store import get_store
+
+    store = get_store(request.getfixturevalue("app"))
+    with store.engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            if r[0] not in TABLES_KEEP and "_20" not in r[0] and not r[0].endswith("_default")]
+        conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    store.redis.flushdb()
+    yield
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def api(client):
+    return Api(client)
