@@ -1,0 +1,60 @@
+"""Settings come from BUYFREE_* variables and a bad one names itself."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from config import SettingsError, load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_defaults_and_env(monkeypatch):
+    monkeypatch.setenv("BUYFREE_TIMEZONE", "Europe/Berlin")
+    monkeypatch.setenv("BUYFREE_LATE_WINDOW_DAYS", "10")
+    settings = load_settings()
+    assert settings.timezone == "Europe/Berlin" and settings.late_window_days == 10
+    assert str(settings.tz) == "Europe/Berlin"
+
+
+@pytest.mark.parametrize("name,value", [
+    ("BUYFREE_TIMEZONE", "Mars/Olympus"), ("BUYFREE_LATE_WINDOW_DAYS", "soon"),
+    ("BUYFREE_DATABASE_URL", "mysql://x"), ("BUYFREE_REDIS_URL", "memcached://x"),
+    ("BUYFREE_ADMIN_TOKEN", "short"),
+])
+def test_bad_setting_names_the_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert name in str(err.value)
+
+
+def test_secrets_required_outside_demo(monkeypatch):
+    monkeypatch.delenv("BUYFREE_ADMIN_TOKEN", raising=False)
+    with pytest.raises(SettingsError, match="BUYFREE_ADMIN_TOKEN"):
+        load_settings().require_secrets()
+
+
+def test_serve_refuses_to_start_with_bad_setting():
+    env = {"PATH": "/usr/bin:/bin", "BUYFREE_TIMEZONE": "Nowhere/Land", "BUYFREE_ADMIN_TOKEN": "x" * 20,
+           "BUYFREE_SECRET_KEY": "y" * 20}
+    done = subprocess.run([sys.executable, "app.py", "serve"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2
+    assert "BUYFREE_TIMEZONE" in done.stderr
+
+
+def test_serve_refuses_without_admin_token():
+    env = {"PATH": "/usr/bin:/bin", "BUYFREE_SECRET_KEY": "y" * 20}
+    done = subprocess.run([sys.executable, "app.py", "serve"], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "BUYFREE_ADMIN_TOKEN" in done.stderr
+
+
+def test_readme_lists_every_setting():
+    from config import Settings
+
+    readme = (ROOT / "README.md").read_text()
+    missing = [n for n in Settings.model_fields if f"BUYFREE_{n.upper()}" not in readme]
+    assert missing == []
