@@ -58,7 +58,19 @@ def run_gunicorn(host: str, port: int, *, workers: int, threads: int, with_sched
 
     if with_scheduler:
         start_scheduler_process()
+    prepare_metrics_dir()
     Server().run()
+
+
+def prepare_metrics_dir() -> None:
+    """Several workers: prometheus_client sums their counters from files in one fresh dir."""
+    import shutil
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="buyfree-metrics-")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
 
 
 def start_scheduler_process():
