@@ -1,0 +1,56 @@
+"""The Dash app (big screen, console pages) mounted on the Flask server.
+
+One Dash app per process: ``@dash.callback`` registrations are global, so the
+app is built on the first ``init_app`` and only re-attached to later Flask
+servers (tests build one per session; a second ``create_app`` must not
+re-import the pages and register their callbacks twice).
+"""
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import dash
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ROOT / "dashboard" / "pages"
+ASSETS = ROOT / "assets"
+
+_dash_app: dash.Dash | None = None
+
+
+def build_dash() -> dash.Dash:
+    """The process's Dash app, not yet attached to a server."""
+    global _dash_app
+    if _dash_app is None:
+        _dash_app = dash.Dash(
+            __name__, server=False, use_pages=True,
+            # Resolved against this module otherwise: point at the top-level folders explicitly.
+            pages_folder=str(PAGES), assets_folder=str(ASSETS),
+            # vendor/ (Leaflet) and map/ are loaded by the map iframe only, not by every Dash page.
+            assets_path_ignore=["vendor", "map"],
+            title="BuyFree", update_title=None,  # no "Updating..." title flicker on each refresh
+            suppress_callback_exceptions=True,  # pages' ids are not all in the first layout
+            serve_locally=True,  # intranet walls have no CDN
+        )
+    return _dash_app
+
+
+def init_app(server: Flask) -> dash.Dash:
+    """Mount sign-in (when the console package provides it), the screen guards, and Dash."""
+    if importlib.util.find_spec("dashboard.auth") is not None:
+        from dashboard import auth
+
+        auth.init_app(server)
+    from dashboard import access
+
+    access.init_app(server)
+    app = build_dash()
+    app.init_app(server)
+    # Pages are imported once; re-importing them on the next server would register
+    # their callbacks again (Dash.enable_pages imports whenever pages_folder is set).
+    app.pages_folder = ""
+    from dashboard.screen import callbacks  # noqa: F401  (registers the screen's callbacks once)
+
+    return app

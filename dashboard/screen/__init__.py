@@ -1,0 +1,1 @@
+"""The big screen: layout, refresh callbacks, the live map and its routes."""

@@ -1,0 +1,128 @@
+"""The screen's refresh: thin callbacks over ``analytics.queries``, one per group of slots.
+
+Each tick the browser asks for the figures of the scope behind its own link
+(re-checked here: a Dash callback is a plain POST anyone can send). When Redis
+or Postgres is down a callback returns ``no_update`` so the wall keeps its last
+figures, and the status line says what is wrong instead of a traceback.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from dash import Input, Output, Patch, State, callback, no_update
+from dash.exceptions import PreventUpdate
+
+from dashboard import access
+from dashboard.screen import format as fmt
+from dashboard.screen import ids
+from dashboard.screen.views import ad_rows, ranking_items, station_items, ticker_items
+from store import get_store
+
+log = logging.getLogger(__name__)
+PERIOD_KEYS = ("today", "week", "month", "year", "total")
+KIND = "wholesale"  # the wall shows station sales (API.md "Pages"; the original notes)
+
+
+def _queries():
+    from analytics import queries  # imported late: the analytics package may still be landing
+
+    return queries
+
+
+def _scope(context):
+    scope = access.resolve((context or {}).get("token"))
+    if scope is None:
+        raise PreventUpdate  # signed out or a revoked link: nothing to show
+    return scope
+
+
+def _unavailable(exc: Exception) -> str:
+    name = type(exc).__module__.split(".")[0]
+    what = "Redis" if name == "redis" else "数据库 Database" if name in ("sqlalchemy", "psycopg") else "数据 Data"
+    return f"{what} 暂不可用 unavailable"
+
+
+@callback(
+    [Output(i, "children") for i in (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL,
+                                     ids.KPI_ORDERS, ids.KPI_FLEET, ids.KPI_ACTIVE, ids.LAST_UPDATED, ids.STATUS)]
+    + [Output(ids.STATUS, "className")],
+    Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.LAST_UPDATED, "children"),
+)
+def refresh_kpis(_n, context, last_updated):
+    try:
+        scope = _scope(context)
+    except PreventUpdate:
+        return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"]
+    store = get_store()
+    try:
+        queries = _queries()
+        summary = queries.summary(store, scope.scope, KIND)
+        if scope.station_id is None:
+            devices = queries.device_counts(store)
+            fleet = f"{fmt.count(devices['online'])} / {fmt.count(devices['total'])}"
+            active = fmt.count(queries.active_drivers(store, "day")["active_drivers"])
+        else:
+            drivers = queries.screen_drivers(store, station_id=scope.station_id)["features"]
+            fleet = fmt.count(sum(f["properties"]["pending_orders"] for f in drivers))
+            active = fmt.count(len(drivers))
+    except Exception as exc:  # keep the last figures on the wall; say why they are not moving
+        log.warning("screen refresh failed: %s", exc)
+        since = f" · 显示 {last_updated} 的数据 showing figures from {last_updated}" if last_updated not in (None, "—") else ""
+        return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"]
+    money = [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
+    now = fmt.clock(datetime.now(store.settings.tz))
+    return money + [fmt.count(summary["today"]["orders"]), fleet, active, now, "", "status status-ok"]
+
+
+@callback(Output(ids.SALES_7D, "figure"), Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))
+def refresh_chart(_n, context):
+    scope = _scope(context)
+    try:
+        points = _queries().daily_series(get_store(), scope.scope, KIND, days=7)["points"]
+    except Exception:
+        return no_update
+    # A Patch sends only the data; the layout (and the viewer's zoom, via uirevision) stays.
+    patch = Patch()
+    patch["data"][0]["x"] = [p["date"][5:] for p in points]
+    patch["data"][0]["y"] = [p["amount_cents"] / 100 for p in points]  # plot scale only; labels stay exact
+    patch["data"][0]["text"] = [fmt.money_short(p["amount_cents"]) for p in points]
+    return patch
+
+
+@callback(
+    Output(ids.HOT_SELLERS, "children"),
+    Input(ids.TICK, "n_intervals"), Input(ids.HOT_PERIOD, "value"), State(ids.CONTEXT, "data"),
+)
+def refresh_hot_sellers(_n, period, context):
+    scope = _scope(context)
+    try:
+        ranking = _queries().product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
+                                             by="amount", limit=10)
+    except Exception:
+        return no_update
+    return ranking_items(ranking["items"])
+
+
+@callback(
+    Output(ids.STATION_RANKING, "children"), Output(ids.AD_STATS, "children"), Output(ids.TICKER, "children"),
+    Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"),
+)
+def refresh_lists(_n, context):
+    scope = _scope(context)
+    store = get_store()
+    queries = _queries()
+    out = []
+    for read in (
+        lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else 8)["items"],
+                              only=scope.station_id),
+        lambda: ad_rows(queries.ad_stats(store, "day", limit=6)["items"]),
+        lambda: ticker_items(queries.latest_sales(store, limit=12, station_id=scope.station_id), store.settings.tz),
+    ):
+        try:  # each slot on its own: one failing query must not blank the others
+            out.append(read())
+        except Exception as exc:
+            log.debug("screen list refresh failed: %s", exc)
+            out.append(no_update)
+    return out
+

@@ -1,0 +1,89 @@
+"""The big screen's layout: 1920×1080, dark, one grid, nothing scrolls.
+
+Every figure has a fixed slot and a DOM id (API.md "Pages"); the refresh
+callbacks only change those slots' contents, so nothing else re-renders.
+"""
+from __future__ import annotations
+
+from dash import dcc, html
+
+from dashboard.screen import ids
+
+PERIODS = [("day", "日 Day"), ("week", "周 Week"), ("month", "月 Month"), ("year", "年 Year"), ("total", "总 Total")]
+MONEY_KPIS = [(ids.KPI_TODAY, "今日 Today"), (ids.KPI_WEEK, "本周 Week"), (ids.KPI_MONTH, "本月 Month"),
+              (ids.KPI_YEAR, "本年 Year"), (ids.KPI_TOTAL, "累计 Total")]
+
+
+def _kpi(kpi_id: str, label: str, big: bool = True) -> html.Div:
+    return html.Div(className="kpi" + (" kpi-money" if big else " kpi-count"), children=[
+        html.Div(label, className="kpi-label"),
+        html.Div("—", id=kpi_id, className="kpi-value"),
+    ])
+
+
+def _panel(title: str, body, extra=None, class_name: str = "") -> html.Section:
+    head = [html.H2(title)] + ([extra] if extra is not None else [])
+    return html.Section(className=f"panel {class_name}".strip(), children=[
+        html.Header(head, className="panel-head"), html.Div(body, className="panel-body")])
+
+
+def empty_chart() -> dict:
+    """The chart's starting figure; refreshes patch its data only (uirevision keeps the zoom)."""
+    axis = dict(gridcolor="#1e293b", zeroline=False, color="#94a3b8", tickfont=dict(size=18))
+    return {
+        "data": [{"type": "bar", "x": [], "y": [], "text": [], "textposition": "outside",
+                  "marker": {"color": "#38bdf8"}, "textfont": {"size": 18, "color": "#e2e8f0"},
+                  "hovertemplate": "%{x}<br>%{text}<extra></extra>", "cliponaxis": False}],
+        "layout": {"uirevision": "sales-7d", "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
+                   "margin": {"l": 70, "r": 16, "t": 30, "b": 44}, "font": {"color": "#e2e8f0", "size": 18},
+                   "xaxis": {**axis, "type": "category"}, "yaxis": {**axis, "tickprefix": "¥"},
+                   "bargap": 0.25, "showlegend": False},
+    }
+
+
+def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms: int, map_src: str) -> html.Div:
+    """The whole wall. ``station``: a station's screen (its own figures, no platform counters)."""
+    counters = ([(ids.KPI_ORDERS, "今日订单 Orders today"), (ids.KPI_FLEET, "待取货 Awaiting pickup"),
+                 (ids.KPI_ACTIVE, "在途司机 Drivers coming")] if station else
+                [(ids.KPI_ORDERS, "今日订单 Orders today"), (ids.KPI_FLEET, "设备在线 Devices online"),
+                 (ids.KPI_ACTIVE, "今日活跃司机 Active drivers")])
+    return html.Div(className="screen" + (" screen-station" if station else ""), children=[
+        dcc.Store(id=ids.CONTEXT, data={"token": token}),
+        dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),
+        html.Header(className="screen-head", children=[
+            html.Div([html.Span("BuyFree", className="brand"), html.Span("车载售卖实时大屏 Live sales wall",
+                                                                         className="brand-sub")]),
+            html.Div(scope_label, id=ids.SCOPE_LABEL, className="scope-label"),
+            html.Div(className="head-right", children=[
+                html.Div("", id=ids.STATUS, className="status status-ok"),
+                html.Div(["更新于 Updated ", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
+            ]),
+        ]),
+        html.Div(className="kpis", children=[_kpi(i, label) for i, label in MONEY_KPIS]
+                 + [_kpi(i, label, big=False) for i, label in counters]),
+        html.Main(className="grid", children=[
+            html.Div(className="col col-left", children=[
+                _panel("近 7 日补给销售 Station sales, 7 days",
+                       dcc.Graph(id=ids.SALES_7D, figure=empty_chart(), className="chart",
+                                 config={"displayModeBar": False, "responsive": True}), class_name="panel-chart"),
+                _panel("补给站排行 Station ranking" if not station else "本站排名 This station",
+                       html.Ol(id=ids.STATION_RANKING, className="ranking"), class_name="panel-stations"),
+            ]),
+            html.Div(className="col col-map", children=[
+                _panel("待取货司机 Drivers with orders awaiting pickup",
+                       html.Iframe(id=ids.DRIVER_MAP, src=map_src, className="map-frame",
+                                   title="Live map of drivers awaiting pickup"), class_name="panel-map"),
+            ]),
+            html.Div(className="col col-right", children=[
+                _panel("热销商品 Hot sellers", html.Ol(id=ids.HOT_SELLERS, className="ranking"),
+                       extra=dcc.RadioItems(id=ids.HOT_PERIOD, options=[{"label": l, "value": v} for v, l in PERIODS],
+                                            value="day", className="switch", inline=True),
+                       class_name="panel-hot"),
+                _panel("广告统计 Ads", html.Table(id=ids.AD_STATS, className="ads"), class_name="panel-ads"),
+            ]),
+        ]),
+        html.Footer(className="ticker", children=[
+            html.Span("最新成交 Latest", className="ticker-label"),
+            html.Div(html.Div(id=ids.TICKER, className="ticker-track"), className="ticker-window"),
+        ]),
+    ])
