@@ -111,7 +111,10 @@ def refresh_hot_sellers(_n, period, context):
 def refresh_lists(_n, context):
     scope = _scope(context)
     store = get_store()
-    queries = _queries()
+    try:
+        queries = _queries()
+    except ImportError:
+        return no_update, no_update, no_update
     out = []
     for read in (
         lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else 8)["items"],

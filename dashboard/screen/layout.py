@@ -9,14 +9,15 @@ from dash import dcc, html
 
 from dashboard.screen import ids
 
-PERIODS = [("day", "日 Day"), ("week", "周 Week"), ("month", "月 Month"), ("year", "年 Year"), ("total", "总 Total")]
+PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("year", "Year"), ("total", "Total")]
 MONEY_KPIS = [(ids.KPI_TODAY, "今日 Today"), (ids.KPI_WEEK, "本周 Week"), (ids.KPI_MONTH, "本月 Month"),
               (ids.KPI_YEAR, "本年 Year"), (ids.KPI_TOTAL, "累计 Total")]
 
 
 def _kpi(kpi_id: str, label: str, big: bool = True) -> html.Div:
+    zh, en = label.split(" ", 1)
     return html.Div(className="kpi" + (" kpi-money" if big else " kpi-count"), children=[
-        html.Div(label, className="kpi-label"),
+        html.Div([html.Span(zh, className="zh"), html.Span(en, className="en")], className="kpi-label"),
         html.Div("—", id=kpi_id, className="kpi-value"),
     ])
 
@@ -36,17 +37,17 @@ def empty_chart() -> dict:
                   "hovertemplate": "%{x}<br>%{text}<extra></extra>", "cliponaxis": False}],
         "layout": {"uirevision": "sales-7d", "paper_bgcolor": "rgba(0,0,0,0)", "plot_bgcolor": "rgba(0,0,0,0)",
                    "margin": {"l": 70, "r": 16, "t": 30, "b": 44}, "font": {"color": "#e2e8f0", "size": 18},
-                   "xaxis": {**axis, "type": "category"}, "yaxis": {**axis, "tickprefix": "¥"},
+                   "xaxis": {**axis, "type": "category"}, "yaxis": {**axis, "tickprefix": "¥", "rangemode": "tozero"},
                    "bargap": 0.25, "showlegend": False},
     }
 
 
 def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms: int, map_src: str) -> html.Div:
     """The whole wall. ``station``: a station's screen (its own figures, no platform counters)."""
-    counters = ([(ids.KPI_ORDERS, "今日订单 Orders today"), (ids.KPI_FLEET, "待取货 Awaiting pickup"),
-                 (ids.KPI_ACTIVE, "在途司机 Drivers coming")] if station else
-                [(ids.KPI_ORDERS, "今日订单 Orders today"), (ids.KPI_FLEET, "设备在线 Devices online"),
-                 (ids.KPI_ACTIVE, "今日活跃司机 Active drivers")])
+    counters = ([(ids.KPI_ORDERS, "今日订单 Orders"), (ids.KPI_FLEET, "待取货 Awaiting"),
+                 (ids.KPI_ACTIVE, "来取货 Coming")] if station else
+                [(ids.KPI_ORDERS, "今日订单 Orders"), (ids.KPI_FLEET, "设备在线 Online"),
+                 (ids.KPI_ACTIVE, "活跃司机 Drivers")])
     return html.Div(className="screen" + (" screen-station" if station else ""), children=[
         dcc.Store(id=ids.CONTEXT, data={"token": token}),
         dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),
@@ -75,7 +76,7 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                                    title="Live map of drivers awaiting pickup"), class_name="panel-map"),
             ]),
             html.Div(className="col col-right", children=[
-                _panel("热销商品 Hot sellers", html.Ol(id=ids.HOT_SELLERS, className="ranking"),
+                _panel("热销 Hot sellers", html.Ol(id=ids.HOT_SELLERS, className="ranking"),
                        extra=dcc.RadioItems(id=ids.HOT_PERIOD, options=[{"label": l, "value": v} for v, l in PERIODS],
                                             value="day", className="switch", inline=True),
                        class_name="panel-hot"),

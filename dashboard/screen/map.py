@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 
 import folium
+from branca.element import MacroElement
+from jinja2 import Template
 from folium import JsCode
 from folium.plugins import Realtime
 from sqlalchemy import select
@@ -30,6 +32,17 @@ LEGEND = """
   <div><span class="dot station"></span>补给站 Station</div>
 </div>
 """
+
+
+class _Watch(MacroElement):
+    """Names the driver layer ``window.bfDrivers`` (after it exists) and counts its updates."""
+    _template = Template("{% macro script(this, kwargs) %}"
+                         "window.bfDrivers = {{ this.layer.get_name() }}; bfWatch(window.bfDrivers);"
+                         "{% endmacro %}")
+
+    def __init__(self, layer):
+        super().__init__()
+        self.layer = layer
 
 
 def _stations(store, station_id: int | None) -> list[Station]:
@@ -77,9 +90,7 @@ def build_map(store, scope) -> folium.Map:
     )
     layer.default_js = REALTIME_JS
     layer.add_to(fmap)
-    # Tests and the legend's counter find the layer by this name.
-    fmap.get_root().script.add_child(folium.Element(
-        f"window.bfDrivers = {layer.get_name()}; bfWatch(window.bfDrivers);"))
+    _Watch(layer).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(LEGEND))
     return fmap
 

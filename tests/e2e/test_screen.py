@@ -1,0 +1,110 @@
+"""The big screen in real headless Chromium, against known traffic posted through the API.
+
+What a person checks at the wall: the KPIs equal /stats/summary, hot sellers in
+the order of /rankings/products, the drivers awaiting pickup on the map, a
+station's link showing only that station, a revoked link refused.
+"""
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+import requests
+from selenium.webdriver.common.by import By
+
+from tests.e2e.screen_helpers import (drivers_on_map, expected_hot_sellers, expected_kpis, hot_sellers_on_screen,
+                                      kpis_on_screen, post_traffic, stations_on_screen, text_of, wait_for)
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(importlib.util.find_spec("analytics.queries") is None,
+                       reason="the analytics query functions (docs/internals.md) have not landed yet"),
+]
+LOCAL_TILES = "/screen/no-tiles/{z}/{x}/{y}.png"  # tests never reach out to a public tile server
+
+
+@pytest.fixture(autouse=True)
+def _offline_tiles(settings, monkeypatch):
+    monkeypatch.setattr(settings, "map_tiles", LOCAL_TILES)
+
+
+def _open(browser, url: str):
+    browser.get(url)
+    wait_for(lambda: text_of(browser, "last-updated") not in ("", "—"), message="the first refresh")
+
+
+def test_platform_wall_shows_the_api_figures(api, live_server, browser, artifacts, store, monkeypatch):
+    traffic = post_traffic(api)
+    one, two, three = traffic["drivers"]
+    screen = api.post("/screens", {"label": "Lobby", "station_id": None}).get_json()
+    _open(browser, live_server + screen["url"])
+
+    expected = expected_kpis(api, "platform")
+    assert expected["kpi-today"] == "¥213.60"  # 84 + 24 + 27 + 21 + 57.60: what the fixtures bought
+    wait_for(lambda: kpis_on_screen(browser) == expected, message=f"KPIs {expected}")
+    hot = expected_hot_sellers(api)
+    assert len(hot) == 3
+    wait_for(lambda: hot_sellers_on_screen(browser) == hot, message=f"hot sellers {hot}")
+    assert stations_on_screen(browser) == ["人民广场 People's Square", "陆家嘴 Lujiazui"]
+    on_map = wait_for(lambda: drivers_on_map(browser), message="the driver layer's first poll")
+    assert on_map[0] == sorted([str(one["id"]), str(two["id"])])  # the picked-up driver is not waiting
+    assert any("沪A·E2E01" in label and "km" in label for label in on_map[1])
+    assert len(on_map[2]) == 2
+    # The wall fits the screen: nothing scrolls at 1920×1080.
+    assert browser.execute_script(
+        "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]") == [1920, 1080]
+    browser.save_screenshot(str(artifacts / "screen.png"))
+
+    # Redis goes down: the wall says so and keeps its figures.
+    from store.redis import make_redis
+
+    monkeypatch.setattr(store, "redis", make_redis("redis://127.0.0.1:9/0"))
+    wait_for(lambda: "Redis" in text_of(browser, "screen-status"), message="the Redis-down notice")
+    assert kpis_on_screen(browser) == expected
+    monkeypatch.undo()
+    wait_for(lambda: text_of(browser, "screen-status") == "", message="the notice to clear")
+
+    # Revoked: the open wall goes blank at its next refresh, and the link answers 404.
+    assert api.delete(f"/screens/{screen['id']}").status_code == 204
+    wait_for(lambda: "no longer valid" in text_of(browser, "screen-status"), message="the revoked notice")
+    assert requests.get(live_server + screen["url"], timeout=5).status_code == 404
+
+
+def test_station_kiosk_shows_only_its_station(api, live_server, browser):
+    traffic = post_traffic(api)
+    a, b = traffic["stations"]
+    one = traffic["drivers"][0]
+    screen = api.post("/screens", {"label": "A", "station_id": a["id"]}).get_json()
+    _open(browser, live_server + screen["url"])
+
+    assert text_of(browser, "screen-scope") == a["name"]
+    expected = expected_kpis(api, f"station:{a['id']}")
+    assert expected["kpi-today"] == "¥165.60"  # 84 + 24 + 57.60 at A only
+    wait_for(lambda: kpis_on_screen(browser) == expected, message=f"KPIs {expected}")
+    hot = expected_hot_sellers(api, a["id"])
+    wait_for(lambda: hot_sellers_on_screen(browser) == hot, message=f"hot sellers {hot}")
+    assert "Water 550ml" not in hot  # sold only at B
+    assert stations_on_screen(browser) == [a["name"]]
+    on_map = wait_for(lambda: drivers_on_map(browser), message="the driver layer's first poll")
+    assert on_map[0] == [str(one["id"])]
+    assert on_map[2] == [a["name"]]
+    assert b["name"] not in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_signed_in_screen(api, live_server, browser):
+    if importlib.util.find_spec("dashboard.auth") is None:
+        pytest.skip("sign-in (dashboard/auth.py) has not landed yet")
+    post_traffic(api)
+    assert api.post("/users", {"username": "wall", "password": "wall-password-1", "role": "admin"}).status_code == 201
+    browser.delete_all_cookies()
+    browser.get(live_server + "/screen")
+    wait_for(lambda: "/login" in browser.current_url, message="the sign-in redirect")
+    browser.find_element(By.NAME, "username").send_keys("wall")
+    password = browser.find_element(By.NAME, "password")
+    password.send_keys("wall-password-1")
+    password.submit()
+    wait_for(lambda: browser.current_url.rstrip("/").endswith("/screen"), message="back on /screen")
+    wait_for(lambda: text_of(browser, "last-updated") not in ("", "—"), message="the first refresh")
+    expected = expected_kpis(api, "platform")
+    wait_for(lambda: kpis_on_screen(browser) == expected, message=f"KPIs {expected}")
+    browser.delete_all_cookies()
