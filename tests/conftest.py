@@ -92,14 +92,32 @@ def _clean(request):
         return
     from store import get_store
 
-    store = get_store(request.getfixturevalue("app"))
+    reset_data(get_store(request.getfixturevalue("app")))
+    yield
+
+
+def reset_data(store) -> None:
+    """Empty every table and the test Redis database (tests that need two fresh starts call it too)."""
     with store.engine.begin() as conn:
         tables = [r[0] for r in conn.execute(text(
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
             if r[0] not in TABLES_KEEP and "_20" not in r[0] and not r[0].endswith("_default")]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     store.redis.flushdb()
-    yield
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    """The session's app on 127.0.0.1:<free port>, threaded like a real server (browser and simulator tests)."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
 
 
 @pytest.fixture

@@ -1,8 +1,7 @@
-"""Browser tests: the session's app served on a real port, and headless Chromium (Debian's)."""
+"""Browser tests: headless Chromium (Debian's) against the session's live server."""
 from __future__ import annotations
 
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
@@ -11,18 +10,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROME_FLAGS = ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--window-size=1920,1080", "--force-device-scale-factor=1", "--lang=zh-CN")
-
-
-@pytest.fixture(scope="session")
-def live_server(app):
-    """The test app on 127.0.0.1:<free port>, threaded like a real server."""
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 @pytest.fixture(scope="session")
