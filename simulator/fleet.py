@@ -57,8 +57,9 @@ class Car:
 
 class Fleet:
     def __init__(self, client: ApiClient, world: World, rng: random.Random, *, seed: int, rate: float,
-                 tick: float, speed_kmh: float, start_hour: float):
+                 tick: float, speed_kmh: float, start_hour: float, offline_chance: float = OFFLINE_CHANCE):
         self.client, self.world, self.rng = client, world, rng
+        self.offline_chance = offline_chance
         self.rate, self.tick, self.speed_kmh, self.start_hour = rate, tick, speed_kmh, start_hour
         self.totals = Totals()
         self._keys = 0
@@ -157,7 +158,7 @@ class Fleet:
             car.offline -= 1
             if car.offline == 0 and car.buffered:
                 self._upload_buffer(car)
-        elif self.rng.random() < OFFLINE_CHANCE:
+        elif self.rng.random() < self.offline_chance:
             car.offline = self.rng.randint(*OFFLINE_STEPS)
 
     def _upload_buffer(self, car: Car) -> None:

@@ -5,7 +5,7 @@ import math
 import random
 
 EARTH_KM = 6371.0088
-KM_PER_DEG_LAT = 110.574
+KM_PER_DEG_LAT = math.pi * EARTH_KM / 180  # the same sphere as haversine_km
 
 
 def haversine_km(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from simulator.client import ApiClient
-from simulator.fleet import Fleet, Totals
+from simulator.fleet import OFFLINE_CHANCE, Fleet, Totals
 from simulator.world import StateFile, default_state_path, prepare
 
 log = logging.getLogger("simulator")
@@ -30,6 +30,7 @@ class Options:
     tick: float = 1.0            # seconds per step
     speed_kmh: float = 180.0     # how fast cars cross the map (brisk, so a wall visibly moves)
     hour: float | None = None    # hour of day for the demand curve (default: now, business time)
+    offline_chance: float = OFFLINE_CHANCE  # per device and step
     timezone: str = "Asia/Shanghai"
     state_file: Path | None = None
     wait_for_server: bool = False
@@ -59,7 +60,7 @@ def run(options: Options, out=sys.stdout) -> Result:
     world = prepare(client, state, rng, stations=options.stations, drivers=options.drivers)
     hour = options.hour if options.hour is not None else _hour_now(tz)
     fleet = Fleet(client, world, rng, seed=seed, rate=options.rate, tick=options.tick,
-                  speed_kmh=options.speed_kmh, start_hour=hour)
+                  speed_kmh=options.speed_kmh, start_hour=hour, offline_chance=options.offline_chance)
     say(f"simulating {len(fleet.cars)} drivers around {len(world.stations)} stations, {len(world.skus)} products, "
         f"seed {seed}, run {world.run_number} against {options.base_url}")
     steps = int(options.duration / options.tick) if options.duration else None
