@@ -68,3 +68,30 @@ class Api:
         response = self.put(f"/stations/{station_id}/stock", {"items": items})
         assert response.status_code == 200, response.get_json()
         return response.get_json()
+
+
+# console sign-in ---------------------------------------------------------------
+PASSWORD = "correct horse battery"
+
+
+def csrf_from(html: str) -> str:
+    import re
+
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token in the form"
+    return match.group(1)
+
+
+def sign_in(client, username: str, password: str = PASSWORD, next_: str | None = None):
+    """Fill in and send the /login form as a browser would (GET for the token, then POST)."""
+    url = "/login" + (f"?next={next_}" if next_ else "")
+    token = csrf_from(client.get(url).get_data(as_text=True))
+    return client.post(url, data={"username": username, "password": password, "csrf_token": token})
+
+
+def console_user(api, role: str = "station_manager", station_id: int | None = None, **kw) -> dict:
+    """A console user made through POST /users; the password is ``PASSWORD``."""
+    body = {"username": f"user{next(_seq)}", "password": PASSWORD, "role": role, "station_id": station_id, **kw}
+    response = api.post("/users", body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
