@@ -9,6 +9,17 @@ SECRET_KEY = "test-secret-key-0123456789abcdef"
 _seq = itertools.count(1)
 
 
+def closed_port() -> int:
+    """A local TCP port nothing listens on (a server that is down)."""
+    import socket
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
 def auth(token: str | None) -> dict:
     return {"Authorization": f"Bearer {token}"} if token else {}
 

@@ -3,6 +3,7 @@ from store.models.accounts import ApiKey, Device, DeviceStock, Driver, DriverAct
 from store.models.base import Base
 from store.models.catalogue import Ad, Product, Station, StationStock
 from store.models.events import AdPlay, GpsPoint, IdempotencyKey, OutboxEvent
+from store.models.jobs import JobRun, SchedulerMarker
 from store.models.orders import ORDER_STATUSES, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
 
 PARTITIONED = {  # table -> partition column
@@ -16,6 +17,6 @@ PARTITIONED = {  # table -> partition column
 
 __all__ = [
     "Ad", "AdPlay", "ApiKey", "Base", "Device", "DeviceStock", "Driver", "DriverActivity", "GpsPoint",
-    "IdempotencyKey", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
-    "Product", "Purchase", "PurchaseLine", "Screen", "Station", "StationStock", "User",
+    "IdempotencyKey", "JobRun", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
+    "Product", "Purchase", "PurchaseLine", "SchedulerMarker", "Screen", "Station", "StationStock", "User",
 ]

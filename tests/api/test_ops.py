@@ -1,7 +1,6 @@
 """Operations endpoints and the OpenAPI document."""
-import socket
-
 from app import create_app
+from tests.helpers import closed_port as _closed_port
 
 
 def test_readyz_ok(client):
@@ -10,13 +9,6 @@ def test_readyz_ok(client):
     body = response.get_json()
     assert {k: body[k] for k in ("status", "postgres", "redis")} == {"status": "ok", "postgres": "ok", "redis": "ok"}
 
-
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 def test_readyz_degraded_when_redis_down(settings):

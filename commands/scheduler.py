@@ -1,0 +1,107 @@
+"""``python app.py scheduler``: the scheduled jobs, in a process of their own.
+
+APScheduler's ``BlockingScheduler`` (never inside web workers: each worker
+would run every job). The job table below is data: explicit ids, triggers,
+``coalesce`` + ``max_instances=1`` for all, a misfire grace per job. Every run
+goes through ``commands.jobrunner.run_job``: a lock per job (several scheduler
+processes may run; each job runs once at a time across them) and a run record
+in Postgres that /readyz and /metrics read.
+
+This is the one place that composes ingest and analytics (they never import
+each other): pickup expiry is ingest's cancel use case, followed by the same
+Redis apply as an HTTP cancel.
+"""
+from __future__ import annotations
+
+import logging
+import signal
+from datetime import datetime
+
+from commands.jobrunner import Job, run_job
+
+log = logging.getLogger("buyfree.scheduler")
+
+HOUR = 3600
+
+
+def job_table() -> list[Job]:
+    from ingest.retention import maintain_partitions, purge_idempotency_keys
+
+    return [
+        Job("partitions", maintain_partitions, "cron", {"hour": 1, "minute": 10}, needs_redis=False,
+            lock_timeout=120, misfire_grace_time=12 * HOUR, at_start=True,
+            description="create the coming months' partitions; drop GPS and ad-play months past retention"),
+        Job("idempotency_cleanup", purge_idempotency_keys, "cron", {"minute": 25}, needs_redis=False,
+            lock_timeout=120, misfire_grace_time=HOUR, at_start=True,
+            description="delete idempotency records older than BUYFREE_IDEMPOTENCY_DAYS"),
+    ]
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("--run", metavar="JOB", action="append", default=[],
+                        help="run this job once now (under its lock) and exit; repeatable")
+    parser.add_argument("--list", action="store_true", help="list the jobs and exit")
+
+
+def run(args) -> int:
+    from app import ensure_servers
+    from config import load_settings
+    from store import Store
+
+    settings = ensure_servers(load_settings())
+    store = Store.from_settings(settings)
+    jobs = {job.id: job for job in job_table()}
+    try:
+        if args.list:
+            for job in jobs.values():
+                print(f"{job.id:22} {job.trigger:8} {job.schedule}  {job.description}")
+            return 0
+        if args.run:
+            unknown = [name for name in args.run if name not in jobs]
+            if unknown:
+                print(f"unknown job(s): {', '.join(unknown)}; known: {', '.join(jobs)}")
+                return 2
+            results = [run_job(store, jobs[name]) for name in args.run]
+            for name, result in zip(args.run, results):
+                print(f"{name}: {result.outcome} {result.detail or result.error or ''}")
+            return 0 if all(r.outcome in ("ok", "busy") for r in results) else 1
+        return serve_forever(store, list(jobs.values()))
+    finally:
+        store.close()
+
+
+def build_scheduler(store, jobs: list[Job], *, blocking: bool = True):
+    """The APScheduler instance with one entry per job (``blocking=False`` gives a background one, for tests)."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    tz = store.settings.tz
+    cls = BlockingScheduler if blocking else BackgroundScheduler
+    # A thread per job: a long rebuild or reconcile never delays the outbox replay.
+    scheduler = cls(timezone=tz, executors={"default": ThreadPoolExecutor(max_workers=len(jobs) + 1)},
+                    job_defaults={"coalesce": True, "max_instances": 1})
+    now = datetime.now(tz)
+    for job in jobs:
+        options = {"next_run_time": now} if job.at_start else {}
+        scheduler.add_job(run_job, job.trigger, args=[store, job], id=job.id, name=job.id, coalesce=True,
+                          max_instances=1, misfire_grace_time=job.misfire_grace_time, replace_existing=True,
+                          **options, **job.schedule)
+    return scheduler
+
+
+def serve_forever(store, jobs: list[Job]) -> int:
+    # APScheduler logs every start of every job at INFO; the runner logs what matters.
+    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    scheduler = build_scheduler(store, jobs)
+
+    def stop(signum, frame):
+        log.info("scheduler stopping (signal %s)", signum)
+        # Running jobs are not awaited: their locks expire, and every job is idempotent.
+        scheduler.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    log.info("scheduler started: %s (time zone %s)", ", ".join(job.id for job in jobs), store.settings.timezone)
+    scheduler.start()
+    return 0
