@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, metrics, ops
+from api import errors, metrics, ops, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,10 @@ from sqlalchemy.orm import Session
 
 from store.models import JobRun, SchedulerMarker
 
+# Marker names shared by the jobs that write them and the status pages that read them.
+LAST_ROLLED_DAY = "last_rolled_day"  # the last business day the day roll closed (YYYY-MM-DD)
+REBUILD_STARTED = "rebuild_started_at"  # when the heal job began its latest rebuild (ISO time)
+
 
 def record_start(session: Session, job_id: str, started_at: datetime, instance: str) -> None:
     stmt = insert(JobRun).values(job_id=job_id, started_at=started_at, instance=instance)

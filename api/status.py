@@ -1,0 +1,94 @@
+"""What the scheduler did, for /readyz and /metrics: the outbox backlog, the
+last run and outcome of each job, whether a rebuild is running.
+
+Read from Postgres (``job_runs``, ``outbox``), so the answers stay true while
+Redis is down or empty. Registered on import (``api.init_app`` imports it).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+
+from api.metrics import register_gauge
+from api.ops import READY_EXTRAS
+from store import get_store, jobruns
+
+REBUILD_JOB = "self_heal"  # the job that rebuilds Redis when its marker is missing
+DRIFT_JOBS = ("reconcile", "day_roll")  # jobs whose detail carries a "drifted" count
+
+
+def outbox_backlog(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM outbox WHERE applied_at IS NULL")).scalar()
+
+
+def outbox_oldest_pending_seconds(store) -> float:
+    with store.engine.connect() as conn:
+        oldest = conn.execute(text(
+            "SELECT created_at FROM outbox WHERE applied_at IS NULL ORDER BY id LIMIT 1")).scalar()
+    return 0.0 if oldest is None else max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
+
+
+def _runs(store) -> list:
+    with store.sessions() as session:
+        return jobruns.all_runs(session)
+
+
+def jobs_status(store) -> dict:
+    tz = store.settings.tz
+
+    def iso(value):
+        return value.astimezone(tz).isoformat() if value else None
+
+    return {run.job_id: {"running": jobruns.is_running(run), "last_started_at": iso(run.started_at),
+                         "last_finished_at": iso(run.finished_at), "outcome": run.outcome, "error": run.error,
+                         "duration_ms": run.duration_ms, "last_ok_at": iso(run.last_ok_at), "detail": run.detail}
+            for run in _runs(store)}
+
+
+def rebuild_status(store) -> dict:
+    """Running: the heal job runs now and has marked, during this run, that it started a rebuild."""
+    with store.sessions() as session:
+        run = jobruns.get_run(session, REBUILD_JOB)
+        since = jobruns.get_marker(session, jobruns.REBUILD_STARTED)
+    running = bool(run and since and jobruns.is_running(run) and datetime.fromisoformat(since) >= run.started_at)
+    return {"running": running, "since": since if running else None}
+
+
+READY_EXTRAS["outbox_backlog"] = outbox_backlog
+READY_EXTRAS["jobs"] = jobs_status
+READY_EXTRAS["rebuild"] = rebuild_status
+
+
+def _per_job(value_of):
+    def read(app):
+        return {run.job_id: value_of(run) for run in _runs(get_store(app)) if value_of(run) is not None}
+    return read
+
+
+def _timestamp(value):
+    return value.timestamp() if value else None
+
+
+register_gauge("buyfree_outbox_backlog", "Outbox events committed but not yet applied to Redis",
+               lambda app: outbox_backlog(get_store(app)))
+register_gauge("buyfree_outbox_oldest_pending_seconds", "Age of the oldest outbox event not yet applied",
+               lambda app: outbox_oldest_pending_seconds(get_store(app)))
+register_gauge("buyfree_job_last_start_timestamp_seconds", "When each scheduled job last started (key=job)",
+               _per_job(lambda run: _timestamp(run.started_at)))
+register_gauge("buyfree_job_last_success_timestamp_seconds", "When each job last finished ok (key=job)",
+               _per_job(lambda run: _timestamp(run.last_ok_at)))
+register_gauge("buyfree_job_last_duration_seconds", "Duration of each job's last finished run (key=job)",
+               _per_job(lambda run: None if run.duration_ms is None else run.duration_ms / 1000))
+register_gauge("buyfree_job_last_outcome_ok", "1 when the job's last run was ok, 0 on error or skip (key=job)",
+               _per_job(lambda run: None if run.outcome is None else int(run.outcome == "ok")))
+register_gauge("buyfree_job_running", "1 while the job runs (key=job)",
+               _per_job(lambda run: int(jobruns.is_running(run))))
+register_gauge("buyfree_job_failures", "Failed runs of each job since its record began (key=job)",
+               _per_job(lambda run: run.failures))
+register_gauge("buyfree_reconcile_drifted_figures",
+               "Redis figures that differed from Postgres and were repaired by the last run (key=job)",
+               _per_job(lambda run: (run.detail or {}).get("drifted") if run.job_id in DRIFT_JOBS else None))
+register_gauge("buyfree_rebuild_running", "1 while Redis is being rebuilt from Postgres",
+               lambda app: int(rebuild_status(get_store(app))["running"]))
