@@ -11,6 +11,8 @@ import importlib.util
 from pathlib import Path
 
 import dash
+import pandas  # noqa: F401  plotly's JSON encoder imports pandas lazily: threads racing through that
+#                first import see a half-initialised module ("partially initialized module 'pandas'")
 from flask import Flask
 
 ROOT = Path(__file__).resolve().parents[1]

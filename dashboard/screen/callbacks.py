@@ -16,11 +16,13 @@ from dash.exceptions import PreventUpdate
 from dashboard import access
 from dashboard.screen import format as fmt
 from dashboard.screen import ids
-from dashboard.screen.views import ad_rows, ranking_items, station_items, ticker_items
+from dashboard.screen.views import ad_rows, ranking_items, shown_keys, station_items, ticker_items
 from store import get_store
 
 log = logging.getLogger(__name__)
 PERIOD_KEYS = ("today", "week", "month", "year", "total")
+MONEY_IDS = (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL)
+HOT_SELLERS, STATIONS, ADS, TICKER = 8, 7, 5, 12  # rows that fit their panels at 1920×1080
 KIND = "wholesale"  # the wall shows station sales (API.md "Pages"; the original notes)
 
 
@@ -43,17 +45,22 @@ def _unavailable(exc: Exception) -> str:
     return f"{what} 暂不可用 unavailable"
 
 
+def _size_class(text: str) -> str:
+    return "kpi-value" + (" longer" if len(text) > 14 else " long" if len(text) > 11 else "")
+
+
 @callback(
-    [Output(i, "children") for i in (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL,
-                                     ids.KPI_ORDERS, ids.KPI_FLEET, ids.KPI_ACTIVE, ids.LAST_UPDATED, ids.STATUS)]
-    + [Output(ids.STATUS, "className")],
+    [Output(i, "children") for i in MONEY_IDS + (ids.KPI_ORDERS, ids.KPI_FLEET, ids.KPI_ACTIVE, ids.LAST_UPDATED,
+                                                 ids.STATUS)]
+    + [Output(ids.STATUS, "className")] + [Output(i, "className") for i in MONEY_IDS],
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.LAST_UPDATED, "children"),
 )
 def refresh_kpis(_n, context, last_updated):
     try:
         scope = _scope(context)
     except PreventUpdate:
-        return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"]
+        return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"] \
+            + [no_update] * 5
     store = get_store()
     try:
         queries = _queries()
@@ -69,10 +76,11 @@ def refresh_kpis(_n, context, last_updated):
     except Exception as exc:  # keep the last figures on the wall; say why they are not moving
         log.warning("screen refresh failed: %s", exc)
         since = f" · 显示 {last_updated} 的数据 showing figures from {last_updated}" if last_updated not in (None, "—") else ""
-        return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"]
+        return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"] + [no_update] * 5
     money = [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
     now = fmt.clock(datetime.now(store.settings.tz))
-    return money + [fmt.count(summary["today"]["orders"]), fleet, active, now, "", "status status-ok"]
+    return money + [fmt.count(summary["today"]["orders"]), fleet, active, now, "", "status status-ok"] \
+        + [_size_class(text) for text in money]
 
 
 @callback(Output(ids.SALES_7D, "figure"), Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))
@@ -98,7 +106,7 @@ def refresh_hot_sellers(_n, period, context):
     scope = _scope(context)
     try:
         ranking = _queries().product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
-                                             by="amount", limit=10)
+                                             by="amount", limit=HOT_SELLERS)
     except Exception:
         return no_update
     return ranking_items(ranking["items"])
@@ -106,9 +114,9 @@ def refresh_hot_sellers(_n, period, context):
 
 @callback(
     Output(ids.STATION_RANKING, "children"), Output(ids.AD_STATS, "children"), Output(ids.TICKER, "children"),
-    Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"),
+    Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.TICKER, "children"),
 )
-def refresh_lists(_n, context):
+def refresh_lists(_n, context, ticker_now):
     scope = _scope(context)
     store = get_store()
     try:
@@ -117,10 +125,11 @@ def refresh_lists(_n, context):
         return no_update, no_update, no_update
     out = []
     for read in (
-        lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else 8)["items"],
+        lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else STATIONS)["items"],
                               only=scope.station_id),
-        lambda: ad_rows(queries.ad_stats(store, "day", limit=6)["items"]),
-        lambda: ticker_items(queries.latest_sales(store, limit=12, station_id=scope.station_id), store.settings.tz),
+        lambda: ad_rows(queries.ad_stats(store, "day", limit=ADS)["items"]),
+        lambda: ticker_items(queries.latest_sales(store, limit=TICKER, station_id=scope.station_id), store.settings.tz,
+                             shown=shown_keys(ticker_now)),
     ):
         try:  # each slot on its own: one failing query must not blank the others
             out.append(read())

@@ -14,11 +14,20 @@ MONEY_KPIS = [(ids.KPI_TODAY, "今日 Today"), (ids.KPI_WEEK, "本周 Week"), (i
               (ids.KPI_YEAR, "本年 Year"), (ids.KPI_TOTAL, "累计 Total")]
 
 
-def _kpi(kpi_id: str, label: str, big: bool = True) -> html.Div:
+def _kpi(kpi_id: str, label: str) -> html.Div:
     zh, en = label.split(" ", 1)
-    return html.Div(className="kpi" + (" kpi-money" if big else " kpi-count"), children=[
+    return html.Div(className="kpi", children=[
         html.Div([html.Span(zh, className="zh"), html.Span(en, className="en")], className="kpi-label"),
         html.Div("—", id=kpi_id, className="kpi-value"),
+    ])
+
+
+def _counter(counter_id: str, label: str) -> html.Div:
+    """A small figure in the header: orders, devices, drivers (the money gets the big tiles)."""
+    zh, en = label.split(" ", 1)
+    return html.Div(className="counter", children=[
+        html.Div([html.Span(zh), html.Span(en, className="en")], className="counter-label"),
+        html.Div("—", id=counter_id, className="counter-value"),
     ])
 
 
@@ -52,16 +61,16 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
         dcc.Store(id=ids.CONTEXT, data={"token": token}),
         dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),
         html.Header(className="screen-head", children=[
-            html.Div([html.Span("BuyFree", className="brand"), html.Span("车载售卖实时大屏 Live sales wall",
-                                                                         className="brand-sub")]),
+            html.Div([html.Div("BuyFree", className="brand"), html.Div("车载售卖实时大屏 Live sales wall",
+                                                                       className="brand-sub")]),
             html.Div(scope_label, id=ids.SCOPE_LABEL, className="scope-label"),
+            html.Div([_counter(i, label) for i, label in counters], className="counters"),
             html.Div(className="head-right", children=[
                 html.Div("", id=ids.STATUS, className="status status-ok"),
-                html.Div(["更新于 Updated ", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
+                html.Div(["更新于 Updated", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
             ]),
         ]),
-        html.Div(className="kpis", children=[_kpi(i, label) for i, label in MONEY_KPIS]
-                 + [_kpi(i, label, big=False) for i, label in counters]),
+        html.Div(className="kpis", children=[_kpi(i, label) for i, label in MONEY_KPIS]),
         html.Main(className="grid", children=[
             html.Div(className="col col-left", children=[
                 _panel("近 7 日补给销售 Station sales, 7 days",

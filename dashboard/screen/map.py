@@ -65,18 +65,21 @@ def build_map(store, scope) -> folium.Map:
     stations = _stations(store, scope.station_id)
     centre = (stations[0].lat, stations[0].lng) if len(stations) == 1 else SHANGHAI
     fmap = folium.Map(location=centre, zoom_start=13 if scope.station_id else 11, tiles=None,
-                      zoom_control=False, attribution_control=True, prefer_canvas=False)
+                      zoom_control=False, attribution_control=True, prefer_canvas=False,
+                      zoom_snap=0.25)  # fit the stations snugly, not to the next whole zoom level
     fmap.default_js, fmap.default_css = LEAFLET_JS, LEAFLET_CSS
     _tiles(store.settings).add_to(fmap)
     for station in stations:
         folium.CircleMarker(
             (station.lat, station.lng), radius=9, color="#38bdf8", weight=3, fill=True, fill_color="#0c4a6e",
             fill_opacity=0.9, class_name="station-marker",
-            tooltip=folium.Tooltip(station.name, permanent=True, direction="top", class_name="station-label"),
+            # The name's first word (the Chinese one in the demo) keeps a dozen labels apart.
+            tooltip=folium.Tooltip(station.name.split(" ")[0] if len(stations) > 1 else station.name,
+                                   permanent=True, direction="top", class_name="station-label"),
         ).add_to(fmap)
     if len(stations) > 1:
         fmap.fit_bounds([[min(s.lat for s in stations), min(s.lng for s in stations)],
-                         [max(s.lat for s in stations), max(s.lng for s in stations)]], padding=(40, 40))
+                         [max(s.lat for s in stations), max(s.lng for s in stations)]], padding=(24, 24))
     known = {s.id: {"name": s.name, "lat": s.lat, "lng": s.lng} for s in stations}
     # driver-layer.js reads these: station positions give a distance when the feed has none.
     fmap.get_root().header.add_child(folium.Element(

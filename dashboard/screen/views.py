@@ -1,8 +1,8 @@
 """Query results → Dash components for the screen's lists.
 
-Rows carry React ``key``s (product, station, sale ids) so that a refresh moves
-or inserts rows instead of rebuilding the list: no flicker, and a new sale
-slides into the ticker once.
+Dash remounts a list's rows whenever a callback replaces it, so an entrance
+animation would replay on every refresh: only sales the ticker did not show
+before get the ``new`` class that slides them in.
 """
 from __future__ import annotations
 
@@ -75,7 +75,13 @@ def _when(value, tz) -> str:
     return fmt.clock(moment.astimezone(tz))[:5]
 
 
-def ticker_items(sales, tz) -> list:
+def shown_keys(children) -> set[str]:
+    """Keys of the rows a list shows now (the browser sends its current children back)."""
+    rows = children if isinstance(children, list) else [children] if children else []
+    return {row["props"].get("key") for row in rows if isinstance(row, dict) and "props" in row} - {None, "empty"}
+
+
+def ticker_items(sales, tz, shown: set[str] = frozenset()) -> list:
     """The newest sales, newest first: time, who, where, how much."""
     items = sales.get("items", []) if isinstance(sales, dict) else list(sales or [])
     if not items:
@@ -87,5 +93,6 @@ def ticker_items(sales, tz) -> list:
         kind = "补货" if item.get("kind") == "wholesale" else "零售"
         when = _when(item.get("occurred_at") or item.get("created_at"), tz)
         text = " · ".join(part for part in (when, kind, who, where, fmt.money(item.get("total_cents"))) if part)
-        out.append(html.Span(text, className="tick", key=str(item.get("id") or text)))
+        key = str(item.get("id") or text)
+        out.append(html.Span(text, className="tick new" if shown and key not in shown else "tick", key=key))
     return out

@@ -60,7 +60,7 @@ def expected_kpis(api, scope: str) -> dict:
 
 
 def expected_hot_sellers(api, station_id: int | None = None) -> list[str]:
-    query = "/rankings/products?kind=wholesale&period=day&limit=10" + (f"&station_id={station_id}" if station_id else "")
+    query = "/rankings/products?kind=wholesale&period=day&limit=8"  # the rows the panel has + (f"&station_id={station_id}" if station_id else "")
     return [item["name"] for item in api.get(query).get_json()["items"]]
 
 
