@@ -16,7 +16,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import access
 from dashboard.screen import format as fmt
 from dashboard.screen import ids
-from dashboard.screen.views import ad_rows, ranking_items, shown_keys, station_items, ticker_items
+from dashboard.screen.views import ad_rows, queue_items, ranking_items, shown_keys, station_items, ticker_items
 from store import get_store
 
 log = logging.getLogger(__name__)
@@ -114,6 +114,7 @@ def refresh_hot_sellers(_n, period, context):
 
 @callback(
     Output(ids.STATION_RANKING, "children"), Output(ids.AD_STATS, "children"), Output(ids.TICKER, "children"),
+    Output(ids.PICKUP_QUEUE, "children"),
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.TICKER, "children"),
 )
 def refresh_lists(_n, context, ticker_now):
@@ -122,7 +123,7 @@ def refresh_lists(_n, context, ticker_now):
     try:
         queries = _queries()
     except ImportError:
-        return no_update, no_update, no_update
+        return no_update, no_update, no_update, no_update
     out = []
     for read in (
         lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else STATIONS)["items"],
@@ -130,6 +131,8 @@ def refresh_lists(_n, context, ticker_now):
         lambda: ad_rows(queries.ad_stats(store, "day", limit=ADS)["items"]),
         lambda: ticker_items(queries.latest_sales(store, limit=TICKER, station_id=scope.station_id), store.settings.tz,
                              shown=shown_keys(ticker_now)),
+        lambda: queue_items(queries.screen_drivers(store, station_id=scope.station_id)["features"],
+                            store.settings.tz) if scope.station_id else no_update,
     ):
         try:  # each slot on its own: one failing query must not blank the others
             out.append(read())

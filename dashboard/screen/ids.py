@@ -5,6 +5,7 @@ KPI_ORDERS, KPI_FLEET, KPI_ACTIVE = "kpi-orders", "kpi-fleet", "kpi-active"
 SALES_7D = "sales-7d"
 HOT_SELLERS, HOT_PERIOD = "hot-sellers", "hot-period"
 STATION_RANKING = "station-ranking"
+PICKUP_QUEUE = "pickup-queue"  # a station's screen: who is coming to pick up, longest wait first
 AD_STATS = "ad-stats"
 DRIVER_MAP = "driver-map"
 LAST_UPDATED = "last-updated"

@@ -76,8 +76,10 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                 _panel("近 7 日补给销售 Station sales, 7 days",
                        dcc.Graph(id=ids.SALES_7D, figure=empty_chart(), className="chart",
                                  config={"displayModeBar": False, "responsive": True}), class_name="panel-chart"),
-                _panel("补给站排行 Station ranking" if not station else "本站排名 This station",
-                       html.Ol(id=ids.STATION_RANKING, className="ranking"), class_name="panel-stations"),
+                _panel("补给站排行 Station ranking" if not station else "本站排名与待取货 This station",
+                       [html.Ol(id=ids.STATION_RANKING, className="ranking"),
+                        html.Ol(id=ids.PICKUP_QUEUE, className="ranking queue", hidden=not station)],
+                       class_name="panel-stations"),
             ]),
             html.Div(className="col col-map", children=[
                 _panel("待取货司机 Drivers with orders awaiting pickup",
