@@ -8,6 +8,7 @@ figures, and the status line says what is wrong instead of a traceback.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime
 
 from dash import Input, Output, Patch, State, callback, no_update
@@ -33,9 +34,15 @@ def _queries():
 
 
 def _scope(context):
-    scope = access.resolve((context or {}).get("token"))
+    """The screen's scope, or PreventUpdate: signed out, a revoked link, or Postgres down
+    (the KPI callback reports the last; the others just keep what they show)."""
+    try:
+        scope = access.resolve((context or {}).get("token"))
+    except Exception as exc:
+        log.debug("screen scope unavailable: %s", exc)
+        raise PreventUpdate from exc
     if scope is None:
-        raise PreventUpdate  # signed out or a revoked link: nothing to show
+        raise PreventUpdate
     return scope
 
 
@@ -43,6 +50,16 @@ def _unavailable(exc: Exception) -> str:
     name = type(exc).__module__.split(".")[0]
     what = "Redis" if name == "redis" else "数据库 Database" if name in ("sqlalchemy", "psycopg") else "数据 Data"
     return f"{what} 暂不可用 unavailable"
+
+
+_last_warning = [0.0]
+
+
+def _warn(exc: Exception) -> None:
+    # Every wall asks every 1.5 s: one line a minute is enough to tell an operator.
+    if time.monotonic() - _last_warning[0] > 60:
+        _last_warning[0] = time.monotonic()
+        log.warning("big screen cannot refresh: %s: %s", type(exc).__name__, exc)
 
 
 def _size_class(text: str) -> str:
@@ -56,13 +73,12 @@ def _size_class(text: str) -> str:
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.LAST_UPDATED, "children"),
 )
 def refresh_kpis(_n, context, last_updated):
-    try:
-        scope = _scope(context)
-    except PreventUpdate:
-        return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"] \
-            + [no_update] * 5
     store = get_store()
     try:
+        scope = access.resolve((context or {}).get("token"))
+        if scope is None:
+            return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"] \
+                + [no_update] * 5
         queries = _queries()
         summary = queries.summary(store, scope.scope, KIND)
         if scope.station_id is None:
@@ -74,8 +90,8 @@ def refresh_kpis(_n, context, last_updated):
             fleet = fmt.count(sum(f["properties"]["pending_orders"] for f in drivers))
             active = fmt.count(len(drivers))
     except Exception as exc:  # keep the last figures on the wall; say why they are not moving
-        log.warning("screen refresh failed: %s", exc)
-        since = f" · 显示 {last_updated} 的数据 showing figures from {last_updated}" if last_updated not in (None, "—") else ""
+        _warn(exc)
+        since = f" · 数据截至 as of {last_updated}" if last_updated not in (None, "—") else ""
         return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"] + [no_update] * 5
     money = [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
     now = fmt.clock(datetime.now(store.settings.tz))
