@@ -52,6 +52,7 @@ def _operation(route, path: str, ref: dict) -> dict:
               for n in re.findall(r"{(\w+)}", path)]
     if route.query is not None:
         for name, field in route.query.model_fields.items():
+            name = field.alias or name  # `from` is a Python keyword: the model field is `from_`
             params.append({"name": name, "in": "query", "required": field.is_required(),
                            "schema": route.query.model_json_schema()["properties"].get(name, {})})
     for header in route.headers:
