@@ -1,4 +1,20 @@
-"""Live figures in Redis: keyspace, exactly-once apply, queries, reports, jobs."""
-from analytics.apply import apply_committed
+"""Live figures in Redis: keyspace, exactly-once apply, queries, reports, rebuild.
 
-__all__ = ["apply_committed"]
+Nothing here opens a connection at import; everything takes the ``Store``.
+"""
+from analytics.apply import apply_committed, replay_outbox
+
+__all__ = ["apply_committed", "replay_outbox", "has_full_build", "rebuild"]
+
+
+def has_full_build(store) -> bool:
+    """True when Redis holds a full build from Postgres (the marker a rebuild writes)."""
+    from analytics import keys
+
+    return bool(store.redis.exists(keys.built()))
+
+
+def rebuild(store, since=None, progress: bool = False) -> dict:
+    from analytics.rebuild import rebuild as run
+
+    return run(store, since=since, progress=progress)

@@ -1,14 +1,160 @@
-"""Apply committed outbox events to Redis.
+"""Apply committed outbox events to Redis, exactly once, and mark them applied.
 
-PLACEHOLDER until the live-analytics work lands: events stay pending in the
-outbox (nothing is lost; the replay applies them later).
+Each event becomes one ``lua/apply.lua`` run per scope it touches (see
+``analytics.plan``); all runs of a batch go in one pipeline. The script sets
+the event's dedupe key with ``SET NX EX`` before it increments anything, so a
+second apply of the same event — a retry, a concurrent replay, a crash
+between the Redis apply and the Postgres mark — changes nothing.
+
+Redis being down never reaches ingest: ``apply_committed`` logs, leaves the
+rows pending and stops trying for a moment (a dead Redis must not add a
+timeout to every request); ``replay_outbox`` applies them later.
 """
 from __future__ import annotations
 
+import logging
+import threading
+import time
+from redis import exceptions as exc
+from redis.exceptions import RedisError
+from sqlalchemy import text
+
+from analytics import keys, scripts
+from analytics.plan import Write, plan
+
+log = logging.getLogger(__name__)
+
+DEDUPE_SECONDS = 3 * 86400  # far beyond a replay's delay; see docs/internals.md
+PAUSE_SECONDS = 2.0  # after a Redis failure, skip live applies this long (the replay catches up)
+MAX_ATTEMPTS = 10  # an event that fails this often (a bad payload) stops being retried
+REDIS_ERRORS = (RedisError, OSError)
+SERVER_STATES = (exc.ConnectionError, exc.TimeoutError, exc.BusyLoadingError, exc.ReadOnlyError,
+                 exc.OutOfMemoryError, exc.ClusterDownError, exc.TryAgainError, exc.MasterDownError)
+
+_MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
+_FAILED = text("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(:ids)")
+_PENDING = text(
+    "SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND attempts < :max "
+    "ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
+
 
 def apply_committed(store, events) -> None:
-    """Apply events just committed by an ingest use case; never raises on Redis errors.
+    """Apply events just committed by an ingest use case; never raises.
 
     ``events``: objects with ``id``, ``kind``, ``payload`` (the outbox rows).
     """
-    return None
+    events = list(events or ())
+    if not events or _paused(store):
+        return
+    try:
+        done, failed = apply_events(store, events)
+    except REDIS_ERRORS as exc:
+        _pause(store)
+        log.warning("Redis apply failed, %d event(s) left for the replay: %s", len(events), exc)
+        return
+    except Exception:  # a bug must not fail the request: the replay retries and counts attempts
+        log.exception("analytics apply failed")
+        return
+    try:
+        _mark(store, done)
+    except Exception as exc:  # the rows stay pending: the replay re-applies them harmlessly
+        log.warning("could not mark %d outbox row(s) applied: %s", len(done), exc)
+
+
+def apply_events(store, events, *, mode: str = "", keep=None) -> tuple[list[int], list[int]]:
+    """Run the writes of ``events`` in one pipeline; return (done ids, failed ids).
+
+    ``mode`` "" is the live apply; a generation id re-applies after a rebuild
+    swap (``analytics.rebuild``). ``keep(write, index)`` may drop keys (ops).
+    Connection errors raise; an event whose payload cannot be planned or
+    whose script failed is in the failed list.
+    """
+    tz = store.settings.tz
+    calls, owners, failed = [], [], set()
+    now = str(int(time.time()))
+    for event in events:
+        try:
+            writes = plan(event.id, event.kind, event.payload, tz)
+        except (KeyError, TypeError, ValueError) as exc:
+            log.error("outbox event %s (%s) cannot be applied: %r", event.id, event.kind, exc)
+            failed.add(event.id)
+            continue
+        for write in writes:
+            if keep is not None:
+                write = write.filtered(lambda i, w=write: keep(w, i))
+                if not write.ops:
+                    continue
+            calls.append(("apply", script_keys(write, event.id), script_args(write, mode, now)))
+            owners.append(event.id)
+    results = scripts.run(store.redis, calls)
+    for owner, result in zip(owners, results):
+        if isinstance(result, Exception):
+            if isinstance(result, SERVER_STATES):  # the server, not this event: retry later
+                raise result
+            log.error("outbox event %s: script failed: %s", owner, result)
+            failed.add(owner)
+    return [e.id for e in events if e.id not in failed], sorted(failed)
+
+
+def script_keys(write: Write, event_id: int) -> list[str]:
+    return [keys.dedupe(write.scope, event_id), keys.generation(write.scope), keys.registry(write.scope),
+            *write.keys]
+
+
+def script_args(write: Write, mode: str, now: str) -> list[str]:
+    message = write.message if (write.message and not mode) else ""
+    return [str(DEDUPE_SECONDS), mode, write.spec(), keys.channel(), message, now]
+
+
+def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> dict:
+    """Apply pending outbox events, oldest first, ``batch`` at a time; safe to run anywhere, often.
+
+    Rows are locked with ``FOR UPDATE SKIP LOCKED`` while their batch is
+    applied, so concurrent replays (and the live path) never wait on each
+    other; a row is marked in the same transaction. Returns
+    ``{"applied", "failed", "batches"}``; a Redis error ends the run early with ``"error"``.
+    """
+    counts = {"applied": 0, "failed": 0, "batches": 0}
+    while max_batches is None or counts["batches"] < max_batches:
+        try:
+            with store.transaction() as session:
+                rows = session.execute(_PENDING, {"batch": batch, "max": MAX_ATTEMPTS}).all()
+                if not rows:
+                    break
+                done, failed = apply_events(store, rows)
+                if done:
+                    session.execute(_MARK, {"ids": done})
+                if failed:
+                    session.execute(_FAILED, {"ids": failed})
+        except REDIS_ERRORS as exc:
+            counts["error"] = f"Redis: {exc}"
+            log.warning("outbox replay stopped: Redis unavailable (%s)", exc)
+            break
+        counts["batches"] += 1
+        counts["applied"] += len(done)
+        counts["failed"] += len(failed)
+        if len(rows) < batch:
+            break
+    return counts
+
+
+def _mark(store, ids: list[int]) -> None:
+    """One UPDATE for the batch; its commit need not wait for the WAL flush: a lost
+    mark only makes the replay apply the event again, which the dedupe key absorbs."""
+    if not ids:
+        return
+    with store.engine.begin() as conn:
+        conn.execute(text("SET LOCAL synchronous_commit = off"))
+        conn.execute(_MARK, {"ids": ids})
+
+
+_pause_lock = threading.Lock()
+
+
+def _paused(store) -> bool:
+    return store.extras.get("analytics_paused_until", 0.0) > time.monotonic()
+
+
+def _pause(store) -> None:
+    with _pause_lock:
+        store.extras["analytics_paused_until"] = time.monotonic() + PAUSE_SECONDS

@@ -1,0 +1,168 @@
+"""Every Redis key of the analytics, built here and nowhere else.
+
+All keys live under ``bf:`` and carry the hash tag of their *scope*: ``{p}``
+(platform), ``{s:3}`` (station 3), ``{d:7}`` (driver 7), ``{v:2}`` (device 2).
+Everything one event changes in one scope shares a cluster slot, so one Lua
+script per scope stays single-slot on a Redis Cluster.
+
+Time-bucketed keys end in the bucket (``day:2026-11-28``, ``week:2026-W48``,
+``month:2026-11``, ``year:2026``, ``total``); ``analytics.periods`` makes the
+buckets and their expiry times. Figures are short kind codes: ``w`` wholesale
+(replenishment orders), ``r`` retail (purchases).
+"""
+from __future__ import annotations
+
+PLATFORM = "p"
+KINDS = {"wholesale": "w", "retail": "r"}
+SCOPE_KINDS = {"platform": "p", "station": "s", "driver": "d", "device": "v"}
+
+
+# scopes ---------------------------------------------------------------------------
+def station(station_id: int) -> str:
+    return f"s:{station_id}"
+
+
+def driver(driver_id: int) -> str:
+    return f"d:{driver_id}"
+
+
+def device(device_id: int) -> str:
+    return f"v:{device_id}"
+
+
+def scope_of(kind: str, owner_id: int | None = None) -> str:
+    """``("station", 3)`` → ``s:3``; ``("platform", None)`` → ``p``."""
+    code = SCOPE_KINDS[kind]
+    return code if code == PLATFORM else f"{code}:{owner_id}"
+
+
+def _k(scope: str, *parts) -> str:
+    return ":".join(("bf", "{" + scope + "}", *map(str, parts)))
+
+
+# sales figures (counted: rebuilt by swapping whole keys) -----------------------------
+def totals(scope: str, kind: str, bucket: str) -> str:
+    """Hash ``amount``, ``units``, ``orders`` of one scope, kind and period."""
+    return _k(scope, KINDS[kind], "tot", bucket)
+
+
+def product_rank(scope: str, kind: str, by: str, bucket: str) -> str:
+    """Sorted set product id → amount (``by="amount"``) or units; platform and stations."""
+    return _k(scope, KINDS[kind], "prod", by, bucket)
+
+
+def station_rank(bucket: str) -> str:
+    """Platform sorted set station id → wholesale amount."""
+    return _k(PLATFORM, "w", "stn", bucket)
+
+
+def station_figures(bucket: str) -> str:
+    """Platform hash ``<station id>:u`` (units) and ``<station id>:o`` (orders)."""
+    return _k(PLATFORM, "w", "stnx", bucket)
+
+
+def driver_rank(bucket: str) -> str:
+    """Platform sorted set driver id → retail amount."""
+    return _k(PLATFORM, "r", "drv", bucket)
+
+
+def driver_figures(bucket: str) -> str:
+    """Platform hash ``<driver id>:u`` and ``<driver id>:o`` of retail sales."""
+    return _k(PLATFORM, "r", "drvx", bucket)
+
+
+def ad_plays(bucket: str) -> str:
+    """Platform sorted set ad id → plays."""
+    return _k(PLATFORM, "ads", bucket)
+
+
+def closed_days(scope: str, kind: str) -> str:
+    """List of closed days' totals, newest first (JSON ``{"date", "amount_cents", "units", "orders"}``),
+    pushed by the day roll; the rolling 7-day series reads it beside the day hashes."""
+    return _k(scope, KINDS[kind], "days")
+
+
+# places and people -------------------------------------------------------------------
+def stations_geo() -> str:
+    return _k(PLATFORM, "geo", "stations")
+
+
+def drivers_geo() -> str:
+    """Drivers' live positions (GEO); ``drivers_seen`` holds when each was recorded."""
+    return _k(PLATFORM, "geo", "drivers")
+
+
+def drivers_seen() -> str:
+    """Sorted set driver id → unix time of the position in ``drivers_geo``."""
+    return _k(PLATFORM, "seen", "drivers")
+
+
+def active_drivers(day_key: str) -> str:
+    """Bitmap of the drivers active on one business day (bit = driver id)."""
+    return _k(PLATFORM, "active", "day", day_key)
+
+
+def active_union(bucket: str) -> str:
+    """Short-lived ``BITOP OR`` of a week's or month's day bitmaps."""
+    return _k(PLATFORM, "active", "or", bucket)
+
+
+def checkins(driver_id: int, year: int) -> str:
+    """One driver's active days of a year (bit = day of the year - 1): streaks."""
+    return _k(driver(driver_id), "checkin", year)
+
+
+# catalogue -------------------------------------------------------------------------------
+def product_names() -> str:
+    """Sorted set (all scores 0) of ``<lower name>\\0<id>``: prefix search by name (ZRANGEBYLEX)."""
+    return _k(PLATFORM, "lex", "names")
+
+
+def product_skus() -> str:
+    """Sorted set of ``<lower sku>\\0<lower name>\\0<id>``: prefix search by sku, sortable by name."""
+    return _k(PLATFORM, "lex", "skus")
+
+
+def labels(kind: str) -> str:
+    """Hash id → JSON label of ``products``, ``stations``, ``drivers`` or ``ads`` (names for rankings)."""
+    return _k(PLATFORM, "labels", kind)
+
+
+def recent_sales(scope: str) -> str:
+    """The latest sales of a scope (JSON, newest first): the screen's ticker."""
+    return _k(scope, "recent")
+
+
+# exactly once and rebuilds ------------------------------------------------------------------
+def dedupe(scope: str, event_id: int) -> str:
+    """Set (NX, with a TTL) by the first apply of an outbox event in a scope."""
+    return _k(scope, "ev", event_id)
+
+
+def generation(scope: str) -> str:
+    """The rebuild generation of a scope's figures (the value dedupe keys record)."""
+    return _k(scope, "gen")
+
+
+def registry(scope: str) -> str:
+    """Sorted set of a scope's counted keys (score: expiry time): what a rebuild replaces."""
+    return _k(scope, "keys")
+
+
+def staging(key: str) -> str:
+    """Where a rebuild writes a key before swapping it in (same hash tag, same slot)."""
+    return "bf:rb:" + key[3:]
+
+
+def built() -> str:
+    """Marker: Redis holds a full build from Postgres (JSON: when, watermark, generation)."""
+    return _k(PLATFORM, "built")
+
+
+def rebuild_lock() -> str:
+    return "bf:lock:rebuild"
+
+
+def channel() -> str:
+    """Pub/sub channel: one compact JSON message per applied event."""
+    return "bf:events"

@@ -1,0 +1,46 @@
+-- Apply one outbox event to one scope (one cluster slot): dedupe first, then the writes.
+-- KEYS[1] dedupe key, KEYS[2] the scope's generation, KEYS[3] its registry, KEYS[4..] the keys ops name
+-- ARGV[1] dedupe TTL (s)
+-- ARGV[2] ''  : live apply, counted once per event (SET NX)
+--         gen : re-apply after a rebuild swapped in generation gen (skips scopes not swapped,
+--               and events already applied under gen)
+-- ARGV[3] JSON {"ops": [...], "keys": [[index, expire-at or 0, counted 0/1], ...]}
+-- ARGV[4] channel, ARGV[5] message to publish ('' for none), ARGV[6] now (unix time)
+local gen = redis.call('GET', KEYS[2]) or '0'
+if ARGV[2] == '' then
+  if not redis.call('SET', KEYS[1], gen, 'NX', 'EX', ARGV[1]) then return 0 end
+else
+  if gen ~= ARGV[2] or redis.call('GET', KEYS[1]) == ARGV[2] then return 0 end
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
+end
+local spec = cjson.decode(ARGV[3])
+for _, op in ipairs(spec.ops) do
+  local c, k = op[1], KEYS[op[2]]
+  if c == 'h' then
+    redis.call('HINCRBY', k, op[3], op[4])
+  elseif c == 'z' then
+    -- a cancelled figure leaves the ranking (scores are whole fen or units, so 0 is exact)
+    if tonumber(redis.call('ZINCRBY', k, op[4], op[3])) == 0 then redis.call('ZREM', k, op[3]) end
+  elseif c == 'b' then
+    redis.call('SETBIT', k, op[3], 1)
+  elseif c == 'g' then
+    -- {'g', geo, member, lng, lat, seen key index, unix time}: the newest position wins
+    local seen = KEYS[op[6]]
+    local last = redis.call('ZSCORE', seen, op[3])
+    if not last or tonumber(last) <= tonumber(op[7]) then
+      redis.call('GEOADD', k, op[4], op[5], op[3])
+      redis.call('ZADD', seen, op[7], op[3])
+    end
+  elseif c == 'l' then
+    redis.call('LPUSH', k, op[3])
+    redis.call('LTRIM', k, 0, tonumber(op[4]) - 1)
+  end
+end
+if #spec.keys > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[6]) end  -- expired keys
+for _, e in ipairs(spec.keys) do
+  local k = KEYS[e[1]]
+  if e[2] ~= 0 then redis.call('EXPIREAT', k, e[2]) end
+  if e[3] == 1 then redis.call('ZADD', KEYS[3], e[2] == 0 and '+inf' or e[2], k) end
+end
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return 1

@@ -1,0 +1,227 @@
+"""Outbox event → the writes of each scope it touches (pure: no Redis, no clock).
+
+One ``Write`` becomes one run of ``lua/apply.lua``: the dedupe key of the
+event in that scope, then the increments. Purchases count in the platform,
+their driver and their device (retail); replenishment orders in the
+platform, each station and the driver (wholesale); a cancel is the same
+order with every figure negated, in the periods of its original
+``created_at``. Late events simply land in the buckets of their own time.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from analytics import keys, periods
+
+GEO_MAX_LAT = 85.05112878  # Redis GEO's (Web Mercator) limit
+RECENT = 50  # ticker entries kept per scope
+
+
+@dataclass
+class Write:
+    scope: str
+    keys: list[str] = field(default_factory=list)
+    meta: list[tuple[int, str | None, str | None]] = field(default_factory=list)  # (expire-at, period, pkey)
+    counted: list[bool] = field(default_factory=list)
+    ops: list[list] = field(default_factory=list)
+    message: str | None = None
+    _index: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def key(self, name: str, bucket: str | None = None, tz=None, counted: bool = False) -> int:
+        """Index (in the script's KEYS) of ``name``; ``bucket`` gives its period and expiry."""
+        if name in self._index:
+            return self._index[name]
+        period, pkey, at = None, None, 0
+        if bucket is not None:
+            period, _, pkey = bucket.partition(":")
+            at = periods.expire_at(period, pkey or "total", tz) or 0
+        self.keys.append(name)
+        self.meta.append((at, period, pkey or None))
+        self.counted.append(counted)
+        self._index[name] = len(self.keys) + 3  # KEYS[1..3]: dedupe, generation, registry
+        return self._index[name]
+
+    def hincr(self, index: int, fld: str, delta: int) -> None:
+        self.ops.append(["h", index, fld, str(delta)])
+
+    def zincr(self, index: int, member, delta: int) -> None:
+        self.ops.append(["z", index, str(member), str(delta)])
+
+    def filtered(self, keep) -> "Write":
+        """The same write restricted to ops whose keys ``keep(i)`` accepts (rebuild re-applies)."""
+        out = Write(self.scope)
+        index_map = {}
+        for i, name in enumerate(self.keys):
+            if keep(i):
+                index_map[i + 4] = len(out.keys) + 4
+                out._index[name] = index_map[i + 4]
+                out.keys.append(name)
+                out.meta.append(self.meta[i])
+                out.counted.append(self.counted[i])
+        for op in self.ops:
+            if op[1] in index_map and (op[0] != "g" or op[5] in index_map):
+                op = list(op)
+                op[1] = index_map[op[1]]
+                if op[0] == "g":
+                    op[5] = index_map[op[5]]
+                out.ops.append(op)
+        return out
+
+    def spec(self) -> str:
+        entries = [[i + 4, at, int(c)] for i, ((at, _, _), c) in enumerate(zip(self.meta, self.counted))
+                   if at or c]
+        return json.dumps({"ops": self.ops, "keys": entries}, separators=(",", ":"), ensure_ascii=False)
+
+
+class Planner:
+    """Collects the writes of one event, one ``Write`` per scope."""
+
+    def __init__(self, tz):
+        self.tz = tz
+        self.writes: dict[str, Write] = {}
+
+    def w(self, scope: str) -> Write:
+        if scope not in self.writes:
+            self.writes[scope] = Write(scope)
+        return self.writes[scope]
+
+    def sale(self, scope: str, kind: str, when: str, sign: int, amount: int, units: int, lines,
+             products: bool) -> None:
+        """Totals (and, when ``products``, product rankings) of one sale, or its reversal
+        (``sign`` -1), in all five periods."""
+        w = self.w(scope)
+        for _, b in periods.buckets(periods.business_date(when, self.tz)):
+            t = w.key(keys.totals(scope, kind, b), b, self.tz, counted=True)
+            w.hincr(t, "amount", sign * amount)
+            w.hincr(t, "units", sign * units)
+            w.hincr(t, "orders", sign)
+            if products:
+                by_amount = w.key(keys.product_rank(scope, kind, "amount", b), b, self.tz, counted=True)
+                by_units = w.key(keys.product_rank(scope, kind, "units", b), b, self.tz, counted=True)
+                for line in lines:
+                    w.zincr(by_amount, line["product_id"], sign * line["amount_cents"])
+                    w.zincr(by_units, line["product_id"], sign * line["quantity"])
+
+    def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int) -> None:
+        """A station's or driver's place in the platform rankings (amount; units and orders beside)."""
+        w = self.w(keys.PLATFORM)
+        for _, b in periods.buckets(periods.business_date(when, self.tz)):
+            w.zincr(w.key(rank_key(b), b, self.tz, counted=True), member, sign * amount)
+            f = w.key(figures_key(b), b, self.tz, counted=True)
+            w.hincr(f, f"{member}:u", sign * units)
+            w.hincr(f, f"{member}:o", sign)
+
+    def recent(self, scope: str, item: dict) -> None:
+        w = self.w(scope)
+        w.ops.append(["l", w.key(keys.recent_sales(scope)), _dumps(item), str(RECENT)])
+
+    def position(self, driver_id: int, lat, lng, when: str) -> None:
+        if lat is None or lng is None or abs(lat) > GEO_MAX_LAT:
+            return  # Redis GEO cannot hold polar points; the point stays in Postgres
+        w = self.w(keys.PLATFORM)
+        ts = int(datetime.fromisoformat(when).timestamp())
+        w.ops.append(["g", w.key(keys.drivers_geo()), str(driver_id), repr(float(lng)), repr(float(lat)),
+                      w.key(keys.drivers_seen()), str(ts)])
+
+    def message(self, body: dict) -> None:
+        self.w(keys.PLATFORM).message = _dumps(body)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _units(lines) -> int:
+    return sum(line["quantity"] for line in lines)
+
+
+def plan(event_id: int, kind: str, payload: dict, tz) -> list[Write]:
+    """The writes of one outbox event (docs/internals.md lists the kinds and payloads)."""
+    planner = Planner(tz)
+    handler = HANDLERS.get(kind)
+    if handler is None:
+        raise ValueError(f"unknown outbox event kind {kind!r}")
+    handler(planner, event_id, payload)
+    return list(planner.writes.values())
+
+
+def _purchase(pl: Planner, event_id: int, p: dict) -> None:
+    when, amount, units = p["occurred_at"], p["total_cents"], _units(p["lines"])
+    pl.sale(keys.PLATFORM, "retail", when, 1, amount, units, p["lines"], products=True)
+    pl.sale(keys.driver(p["driver_id"]), "retail", when, 1, amount, units, (), products=False)
+    pl.sale(keys.device(p["device_id"]), "retail", when, 1, amount, units, (), products=False)
+    pl.ranked(keys.driver_rank, keys.driver_figures, p["driver_id"], when, 1, amount, units)
+    pl.recent(keys.PLATFORM, {"id": p["purchase_id"], "kind": "retail", "occurred_at": when,
+                              "driver_id": p["driver_id"], "device_id": p["device_id"], "total_cents": amount})
+    location = p.get("location") or {}
+    pl.position(p["driver_id"], location.get("lat"), location.get("lng"), when)
+    pl.message({"id": event_id, "kind": "purchase", "at": when, "driver_id": p["driver_id"],
+                "device_id": p["device_id"], "total_cents": amount})
+
+
+def _orders(pl: Planner, orders: list[dict], sign: int) -> None:
+    for o in orders:
+        when, amount, units = o["created_at"], o["total_cents"], _units(o["lines"])
+        pl.sale(keys.PLATFORM, "wholesale", when, sign, amount, units, o["lines"], products=True)
+        pl.sale(keys.station(o["station_id"]), "wholesale", when, sign, amount, units, o["lines"], products=True)
+        pl.sale(keys.driver(o["driver_id"]), "wholesale", when, sign, amount, units, (), products=False)
+        pl.ranked(keys.station_rank, keys.station_figures, o["station_id"], when, sign, amount, units)
+        if sign > 0:
+            item = {"id": o["order_id"], "kind": "wholesale", "created_at": when, "driver_id": o["driver_id"],
+                    "station_id": o["station_id"], "total_cents": o["total_cents"]}
+            pl.recent(keys.PLATFORM, item)
+            pl.recent(keys.station(o["station_id"]), item)
+
+
+def _replenishment(pl: Planner, event_id: int, p: dict) -> None:
+    _orders(pl, p["orders"], 1)
+    first = p["orders"][0]
+    pl.message({"id": event_id, "kind": "replenishment", "at": first["created_at"], "driver_id": first["driver_id"],
+                "station_ids": [o["station_id"] for o in p["orders"]],
+                "total_cents": sum(o["total_cents"] for o in p["orders"])})
+
+
+def _cancelled(pl: Planner, event_id: int, p: dict) -> None:
+    _orders(pl, [p], -1)
+    pl.message({"id": event_id, "kind": "replenishment_cancelled", "order_id": p["order_id"],
+                "station_id": p["station_id"], "driver_id": p["driver_id"], "total_cents": p["total_cents"]})
+
+
+def _ad_plays(pl: Planner, event_id: int, p: dict) -> None:
+    counts: dict[tuple[str, int], int] = {}
+    for play in p["plays"]:
+        for _, b in periods.buckets(periods.business_date(play["played_at"], pl.tz)):
+            counts[(b, play["ad_id"])] = counts.get((b, play["ad_id"]), 0) + 1
+    w = pl.w(keys.PLATFORM)
+    for (b, ad_id), n in counts.items():
+        w.zincr(w.key(keys.ad_plays(b), b, pl.tz, counted=True), ad_id, n)
+    pl.message({"id": event_id, "kind": "ad_plays", "device_id": p["device_id"], "plays": len(p["plays"])})
+
+
+def _driver_active(pl: Planner, event_id: int, p: dict) -> None:
+    day = datetime.fromisoformat(p["date"]).date()
+    driver_id = p["driver_id"]
+    w = pl.w(keys.PLATFORM)
+    w.ops.append(["b", w.key(keys.active_drivers(day.isoformat()), f"day:{day.isoformat()}", pl.tz), str(driver_id)])
+    d = pl.w(keys.driver(driver_id))
+    d.ops.append(["b", d.key(keys.checkins(driver_id, day.year), f"year:{day.year}", pl.tz),
+                  str(day.timetuple().tm_yday - 1)])
+    pl.message({"id": event_id, "kind": "driver_active", "driver_id": driver_id, "date": p["date"]})
+
+
+def _driver_location(pl: Planner, event_id: int, p: dict) -> None:
+    pl.position(p["driver_id"], p["lat"], p["lng"], p["recorded_at"])
+    pl.message({"id": event_id, "kind": "driver_location", "driver_id": p["driver_id"], "lat": p["lat"],
+                "lng": p["lng"], "at": p["recorded_at"]})
+
+
+HANDLERS = {
+    "purchase": _purchase,
+    "replenishment": _replenishment,
+    "replenishment_cancelled": _cancelled,
+    "ad_plays": _ad_plays,
+    "driver_active": _driver_active,
+    "driver_location": _driver_location,
+}
