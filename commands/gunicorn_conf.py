@@ -1,19 +1,102 @@
-"""gunicorn settings, overridable from ``GUNICORN_*``-style BuyFree variables."""
+"""gunicorn settings from the ``BUYFREE_WEB_*`` settings, and the server hooks.
+
+Two entry points share them: ``python app.py serve`` (gunicorn's
+``BaseApplication``) and the plain ``gunicorn -c gunicorn.conf.py
+'app:create_app()'`` that the image runs.
+
+Graceful shutdown: on SIGTERM the arbiter tells each gthread worker to stop
+accepting; requests already running get ``web_graceful_timeout`` seconds to
+finish. A purchase is committed before its ``201`` is written, and its Redis
+apply is replayed from the outbox if the worker dies first, so an accepted
+request is never lost, only its live figure delayed.
+"""
 from __future__ import annotations
 
+import logging
 import os
+import shutil
+import sys
+import tempfile
+
+from config import Settings, SettingsError, load_settings
+from config.logging import logging_dict
+
+log = logging.getLogger("buyfree.gunicorn")
 
 
-def options(host: str, port: int, workers: int, threads: int) -> dict:
+def options(settings: Settings | None = None, *, host: str | None = None, port: int | None = None,
+            workers: int | None = None, threads: int | None = None) -> dict:
+    """gunicorn settings; explicit arguments (the serve command's flags) win over the environment."""
+    s = settings or load_settings()
     return {
-        "bind": f"{host}:{port}",
-        "workers": int(os.environ.get("BUYFREE_WEB_WORKERS", workers)),
-        "threads": int(os.environ.get("BUYFREE_WEB_THREADS", threads)),
+        "bind": f"{host or s.web_host}:{port or s.web_port}",
+        "workers": workers or s.web_workers,
+        "threads": threads or s.web_threads,
+        # gthread: one thread per in-flight request, keep-alive handled by the worker's poller.
         "worker_class": "gthread",
-        "timeout": int(os.environ.get("BUYFREE_WEB_TIMEOUT", 30)),
-        # In-flight ingest finishes before a worker exits on SIGTERM.
-        "graceful_timeout": int(os.environ.get("BUYFREE_WEB_GRACEFUL_TIMEOUT", 30)),
-        "keepalive": 5,
-        "accesslog": os.environ.get("BUYFREE_WEB_ACCESSLOG") or None,
+        "timeout": s.web_timeout,
+        "graceful_timeout": s.web_graceful_timeout,
+        "keepalive": s.web_keepalive,
+        "max_requests": s.web_max_requests,
+        "max_requests_jitter": s.web_max_requests // 10 if s.web_max_requests else 0,
+        "forwarded_allow_ips": s.web_forwarded_allow_ips,
+        "accesslog": s.web_accesslog or None,
+        # Heartbeat files in memory: a container's /tmp may sit on a slow overlay disk.
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        # Each worker builds its own app: no connection crosses a fork.
         "preload_app": False,
+        "logconfig_dict": logging_dict(s.log_level, s.log_json, gunicorn_access=bool(s.web_accesslog)),
+        # No control socket: its default path is shared by every gunicorn of the user (tests, several
+        # instances on one host) and the container user has no writable home.
+        "control_socket_disable": True,
+        "proc_name": "buyfree-web",
+        "on_starting": on_starting,
+        "child_exit": child_exit,
+        "worker_abort": worker_abort,
     }
+
+
+def on_starting(server) -> None:
+    """In the arbiter, before any worker: refuse to start half-configured; share the metrics dir."""
+    try:
+        settings = load_settings()
+        settings.require_secrets()
+    except SettingsError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    if not (settings.database_url and settings.redis_url):
+        # One set of embedded servers for all workers, started here and handed down by URL.
+        try:
+            from commands.serve import export_urls
+
+            export_urls(settings)
+        except ImportError:  # the image leaves the embedded servers out
+            print("error: set BUYFREE_DATABASE_URL and BUYFREE_REDIS_URL "
+                  "(this installation has no embedded servers)", file=sys.stderr)
+            raise SystemExit(2) from None
+    prepare_metrics_dir()
+
+
+def prepare_metrics_dir() -> None:
+    """Several workers: prometheus_client sums their counters from files in one fresh dir.
+
+    Fresh on every start: a restarted container keeps its /tmp, and stale files
+    of dead workers would add old counts.
+    """
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="buyfree-metrics-")
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path, exist_ok=True)
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+
+
+def child_exit(server, worker) -> None:
+    """A dead worker's live gauges must not linger in the summed metrics."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_abort(worker) -> None:
+    """SIGABRT comes from the arbiter when a request outran ``web_timeout``."""
+    log.error("worker %s aborted after the request timeout", worker.pid)

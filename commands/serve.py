@@ -36,19 +36,21 @@ def serve(settings: Settings, args) -> int:
     settings.require_secrets()
     settings = export_urls(settings)
     migrate(settings)
-    run_gunicorn(args.host, args.port, workers=max(1, args.workers), threads=args.threads,
+    run_gunicorn(args.host, args.port, workers=args.workers, threads=args.threads,
                  with_scheduler=args.with_scheduler)
     return 0
 
 
-def run_gunicorn(host: str, port: int, *, workers: int, threads: int, with_scheduler: bool = False) -> None:
+def run_gunicorn(host: str | None, port: int | None, *, workers: int | None = None, threads: int | None = None,
+                 with_scheduler: bool = False) -> None:
+    """gunicorn in this process; ``None`` arguments fall back to the ``BUYFREE_WEB_*`` settings."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self):
             from commands import gunicorn_conf
 
-            for key, value in gunicorn_conf.options(host, port, workers, threads).items():
+            for key, value in gunicorn_conf.options(host=host, port=port, workers=workers, threads=threads).items():
                 self.cfg.set(key, value)
 
         def load(self):
@@ -58,19 +60,7 @@ def run_gunicorn(host: str, port: int, *, workers: int, threads: int, with_sched
 
     if with_scheduler:
         start_scheduler_process()
-    prepare_metrics_dir()
-    Server().run()
-
-
-def prepare_metrics_dir() -> None:
-    """Several workers: prometheus_client sums their counters from files in one fresh dir."""
-    import shutil
-    import tempfile
-
-    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR") or tempfile.mkdtemp(prefix="buyfree-metrics-")
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path, exist_ok=True)
-    os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    Server().run()  # gunicorn_conf.on_starting prepares the shared metrics dir
 
 
 def start_scheduler_process():

@@ -39,6 +39,17 @@ class Settings(BaseSettings):
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Console sign-in lifetime")
     login_attempts_per_minute: int = Field(10, ge=1, description="Sign-in attempts allowed per minute per address and user")
     db_pool_size: int = Field(10, ge=1, le=200, description="SQLAlchemy pool size per process")
+    # gunicorn (commands/gunicorn_conf.py): `python app.py serve` and the image's plain `gunicorn -c gunicorn.conf.py`.
+    web_host: str = Field("127.0.0.1", description="Address gunicorn binds (0.0.0.0 in the container)")
+    web_port: int = Field(8050, ge=1, le=65535, description="Port gunicorn binds")
+    web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes (about two per core)")
+    web_threads: int = Field(4, ge=1, le=64, description="Threads per gunicorn worker")
+    web_timeout: int = Field(30, ge=5, le=600, description="Seconds a request may take before its worker is replaced")
+    web_graceful_timeout: int = Field(30, ge=1, le=600, description="Seconds in-flight requests get to finish on SIGTERM")
+    web_keepalive: int = Field(5, ge=0, le=300, description="Seconds an idle keep-alive connection stays open")
+    web_max_requests: int = Field(0, ge=0, description="Replace a worker after this many requests (0: never)")
+    web_forwarded_allow_ips: str = Field("127.0.0.1", description="Proxies trusted for X-Forwarded-* headers ('*' behind a load balancer)")
+    web_accesslog: str | None = Field(None, description="gunicorn's own access log ('-': stdout); the app logs every request anyway")
     log_level: str = Field("INFO", description="Log level")
     log_json: bool = Field(False, description="Structured JSON logs")
 
@@ -50,6 +61,13 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError(f"unknown time zone {value!r}") from exc
         return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
 
     @field_validator("database_url", "redis_url", "admin_token", "secret_key", mode="before")
     @classmethod

@@ -1,0 +1,64 @@
+"""The image's server: plain gunicorn with gunicorn.conf.py, configured from BUYFREE_WEB_* variables."""
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.deploy.gunicorn_server import ROOT, GunicornServer
+from tests.helpers import closed_port
+
+
+@pytest.fixture(scope="module")
+def server(app, database_url, redis_url, tmp_path_factory):
+    """``app`` first: its session fixture has migrated the test database."""
+    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("gunicorn") / "log").start()
+    yield gunicorn
+    gunicorn.stop()
+
+
+def _healthcheck(port: int) -> int:
+    env = {"PATH": "/usr/bin:/bin", "BUYFREE_WEB_PORT": str(port)}
+    return subprocess.run([sys.executable, "deploy/healthcheck.py"], cwd=ROOT, env=env, capture_output=True,
+                          timeout=30).returncode
+
+
+def test_container_healthcheck_passes_on_a_running_server_and_fails_on_none(server):
+    assert _healthcheck(server.port) == 0
+    assert _healthcheck(closed_port()) == 1
+
+
+def test_workers_from_the_environment_serve_the_api(server):
+    reply = requests.get(server.base + "/readyz", timeout=5)
+    assert reply.status_code == 200 and reply.json()["postgres"] == "ok"
+    text = server.log_text()
+    assert text.count("Booting worker") == 2, text
+
+
+def test_json_logs_carry_the_request_id(server):
+    reply = requests.get(server.base + "/api/v1/stations", headers={"X-Request-ID": "deploy-test-1"}, timeout=5)
+    assert reply.headers["X-Request-ID"] == "deploy-test-1"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the worker writes the line just after the reply
+        lines = [line for line in server.json_lines() if line.get("request_id") == "deploy-test-1"]
+        if lines:
+            break
+        time.sleep(0.1)
+    assert lines and lines[0]["logger"] == "buyfree.access" and lines[0]["status"] == 401
+    assert any(line["logger"].startswith("gunicorn") for line in server.json_lines())
+
+
+@pytest.mark.parametrize("name,value", [("BUYFREE_WEB_WORKERS", "zero"), ("BUYFREE_WEB_PORT", "70000")])
+def test_a_bad_web_setting_stops_the_start_and_names_itself(name, value, tmp_path):
+    env = {"PATH": "/usr/bin:/bin", name: value}
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0 and name in done.stderr
+
+
+def test_refuses_to_start_without_secrets(database_url, redis_url, tmp_path):
+    gunicorn = GunicornServer(database_url, redis_url, tmp_path / "log", BUYFREE_ADMIN_TOKEN="")
+    with pytest.raises(RuntimeError) as err:
+        gunicorn.start(wait=60)
+    assert "BUYFREE_ADMIN_TOKEN" in str(err.value)
