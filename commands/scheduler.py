@@ -25,16 +25,38 @@ HOUR = 3600
 
 
 def job_table() -> list[Job]:
+    from analytics.jobs_upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
     from ingest.retention import maintain_partitions, purge_idempotency_keys
 
     return [
+        Job("outbox_replay", replay, "interval", {"seconds": 3}, misfire_grace_time=10, at_start=True,
+            description="apply outbox events Redis has not seen yet (after Redis was down or a crash)"),
+        Job("devices_online", devices_online, "interval", {"seconds": 30}, misfire_grace_time=30, at_start=True,
+            description="count devices online; announce those that went offline"),
+        Job("stale_drivers", drop_stale_drivers, "interval", {"minutes": 1}, misfire_grace_time=60,
+            at_start=True, description="drivers unseen for BUYFREE_DRIVER_STALE_MINUTES leave the live map"),
         Job("partitions", maintain_partitions, "cron", {"hour": 1, "minute": 10}, needs_redis=False,
             lock_timeout=120, misfire_grace_time=12 * HOUR, at_start=True,
             description="create the coming months' partitions; drop GPS and ad-play months past retention"),
         Job("idempotency_cleanup", purge_idempotency_keys, "cron", {"minute": 25}, needs_redis=False,
             lock_timeout=120, misfire_grace_time=HOUR, at_start=True,
             description="delete idempotency records older than BUYFREE_IDEMPOTENCY_DAYS"),
+        Job("key_ttl_sweep", expire_untimed_keys, "cron", {"hour": 2, "minute": 40}, lock_timeout=300,
+            misfire_grace_time=12 * HOUR, description="give time-bucketed Redis keys without a TTL their expiry"),
     ]
+
+
+class JobFailed(Exception):
+    """A job that reports a failure in its result rather than raising (recorded as an error)."""
+
+
+def replay(store, now: datetime) -> dict:
+    from analytics import replay_outbox
+
+    counts = replay_outbox(store)
+    if "error" in counts:
+        raise JobFailed(f"{counts['error']} (applied {counts['applied']} before it)")
+    return counts
 
 
 def add_arguments(parser) -> None:
