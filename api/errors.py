@@ -133,13 +133,11 @@ def init_app(app: Flask) -> None:
 def register_family(app: Flask) -> None:
     """Map each feature's exception family (they carry ``status``) to problem+json."""
     from analytics.errors import AnalyticsError
-    from analytics.reports import ReportError
     from ingest.errors import IngestError
 
     @app.errorhandler(IngestError)
-    @app.errorhandler(ReportError)
     @app.errorhandler(AnalyticsError)
-    def _family(exc: IngestError | ReportError | AnalyticsError):
+    def _family(exc: IngestError | AnalyticsError):  # reports' ReportError is an AnalyticsError
         errors = [{"field": exc.field, "message": exc.detail}] if exc.field else None
         return problem(exc.status, exc.title, exc.detail, errors)
 

@@ -1,12 +1,9 @@
-"""The reports' exception family; ``api.errors`` maps it to problem+json naming the field."""
+"""The reports' errors: part of the analytics family, so ``api.errors`` maps them with it."""
 from __future__ import annotations
 
+from analytics.errors import AnalyticsError
 
-class ReportError(Exception):
-    status = 422
-    title = "Unprocessable request"
 
-    def __init__(self, detail: str, *, field: str | None = None):
-        super().__init__(detail)
-        self.detail = detail
-        self.field = field
+class ReportError(AnalyticsError):
+    """A report request breaks a rule (range, grouping, kind); ``field`` names the parameter."""
+    status, title = 422, "Unprocessable request"
