@@ -104,6 +104,9 @@ def reset_data(store) -> None:
             if r[0] not in TABLES_KEEP and "_20" not in r[0] and not r[0].endswith("_default")]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     store.redis.flushdb()
+    import ingest
+
+    ingest.reset_caches()  # cached products and device owners would outlive the truncated rows
 
 
 @pytest.fixture(scope="session")

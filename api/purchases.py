@@ -1,0 +1,94 @@
+"""API.md "Ingest", device side: heartbeat, purchases (single and batch), ad plays."""
+from __future__ import annotations
+
+import orjson
+from flask import Blueprint
+from pydantic import ValidationError
+
+from api.errors import from_validation
+from api.routing import endpoint
+from api.schemas.ingest import (AcceptedOut, AdPlaysIn, BatchEntryIn, BatchIn, BatchOut, HeartbeatIn, HeartbeatOut,
+                                PurchaseFields, PurchaseIn, PurchaseOut)
+from api.writes import HEADERS, acting_for, committed, idempotency_key, reply
+from ingest import ad_plays, devices, purchases
+from ingest.idempotency import FIELD
+from store import get_store
+
+bp = Blueprint("purchases", __name__, url_prefix="/api/v1")
+DEVICE = ("device", "admin")
+
+
+def purchase_request(body: PurchaseFields, key: str, prefix: str = "") -> purchases.PurchaseRequest:
+    location = body.location
+    return purchases.PurchaseRequest(
+        key=key, occurred_at=body.occurred_at, items=tuple((i.sku, i.quantity) for i in body.items),
+        payment_method=body.payment.method, payment_reference=body.payment.reference,
+        lat=location.lat if location else None, lng=location.lng if location else None, field_prefix=prefix)
+
+
+@endpoint(bp, "/devices/me/heartbeat", methods=("POST",), auth=("device",), body=HeartbeatIn,
+          responses={200: HeartbeatOut})
+def heartbeat(principal, body: HeartbeatIn):
+    """The device is alive (the first heartbeat activates it)."""
+    return devices.heartbeat(get_store(), principal.id, body.lat, body.lng), 200
+
+
+@endpoint(bp, "/purchases", methods=("POST",), auth=DEVICE, body=PurchaseIn, responses={201: PurchaseOut},
+          headers=HEADERS)
+def create_purchase(principal, body: PurchaseIn):
+    """A passenger bought from the device: the device's stock goes down, the driver is paid."""
+    key = idempotency_key()
+    device_id = acting_for(principal, "device", body.device_id)
+    outcome, events = purchases.record_purchase(get_store(), device_id, principal.name, purchase_request(body, key))
+    return reply(outcome, events)
+
+
+@endpoint(bp, "/purchases/batch", methods=("POST",), auth=DEVICE, body=BatchIn, responses={200: BatchOut})
+def create_purchases_batch(principal, body: BatchIn):
+    """Buffered sales uploaded at once: each entry on its own, in order, with its own key."""
+    device_id = acting_for(principal, "device", body.device_id)
+    results: list[dict | None] = [None] * len(body.purchases)
+    requests, positions = [], []
+    for index, raw in enumerate(body.purchases):
+        key = raw.get("idempotency_key") if isinstance(raw, dict) else None
+        try:
+            entry = BatchEntryIn.model_validate(raw)
+        except ValidationError as exc:
+            err = from_validation(exc, prefix=("purchases", index))
+            results[index] = _error(key if isinstance(key, str) else None, 422, err.errors)
+            continue
+        requests.append(purchase_request(entry, entry.idempotency_key, f"purchases[{index}]."))
+        positions.append(index)
+    outcomes, events = purchases.record_batch(get_store(), device_id, principal.name, requests)
+    for index, outcome in zip(positions, outcomes):
+        results[index] = _result(outcome, index)
+    committed(events)
+    return {"results": results}, 200
+
+
+def _result(outcome, index: int) -> dict:
+    if outcome.error is not None:
+        field = outcome.error.field
+        if field in (FIELD, "idempotency_key"):  # the key of an entry is a body field here
+            field = f"purchases[{index}].idempotency_key"
+        return _error(outcome.key, outcome.status, [{"field": field, "message": outcome.error.detail}])
+    body = orjson.loads(outcome.body)
+    return {"idempotency_key": outcome.key, "status": 200 if outcome.replayed else outcome.status, "id": body["id"],
+            "total_cents": body["total_cents"]}
+
+
+def _error(key: str | None, status: int, errors: list[dict]) -> dict:
+    detail = "; ".join(f"{e['field']}: {e['message']}" if e.get("field") else e["message"] for e in errors)
+    return {"idempotency_key": key, "status": status, "error": detail, "errors": errors}
+
+
+@endpoint(bp, "/ad-plays", methods=("POST",), auth=DEVICE, body=AdPlaysIn, responses={201: AcceptedOut},
+          headers=HEADERS)
+def create_ad_plays(principal, body: AdPlaysIn):
+    """Ads the device played; an unknown ad rejects the whole batch."""
+    key = idempotency_key()
+    device_id = acting_for(principal, "device", body.device_id)
+    request = ad_plays.AdPlaysRequest(key, tuple(ad_plays.Play(p.ad_id, p.played_at, p.duration_ms)
+                                                 for p in body.plays))
+    outcome, events = ad_plays.record_ad_plays(get_store(), device_id, principal.name, request)
+    return reply(outcome, events)

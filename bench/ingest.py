@@ -1,0 +1,121 @@
+"""Ingest benchmark: the app under gunicorn, driven over keep-alive HTTP from this process.
+
+    python bench/ingest.py [--seconds 30] [--workers 4] [--threads 4] [--connections 16]
+                           [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--redis-url redis://...]
+
+Prints single purchases/s sustained (closed loop), p50/p99 latency at a fixed
+300/s (open loop, measured from the scheduled send time), and batch-upload
+purchases/s (batches of 500). A fresh database is created on the given
+PostgreSQL server (default: an embedded one) and dropped at the end; Redis is
+a private redis-server on a free port unless ``--redis-url`` is given.
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import requests  # noqa: E402
+
+from bench.httpload import closed_loop, open_loop  # noqa: E402
+from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
+
+SKUS = [f"BENCH-{n:02d}" for n in range(20)]
+
+
+def seed(base: str, devices: int) -> list[str]:
+    """Products, a station, drivers with one device each; returns the device tokens."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+    api = base + "/api/v1"
+    for n, sku in enumerate(SKUS):
+        http.post(f"{api}/products", json={"sku": sku, "name": f"Bench product {n}", "retail_price_cents": 300 + n,
+                                           "supply_price_cents": 200 + n}).raise_for_status()
+    tokens = []
+    for n in range(devices):
+        driver = http.post(f"{api}/drivers", json={"name": f"Bench driver {n}", "car_plate": f"B{n:05d}"}).json()
+        device = http.post(f"{api}/devices", json={"serial": f"BENCH-{n:05d}", "driver_id": driver["id"]}).json()
+        tokens.append(device["api_key"])
+    return tokens
+
+
+def purchase_body(i: int) -> dict:
+    return {"occurred_at": datetime.now(timezone.utc).isoformat(),
+            "items": [{"sku": SKUS[i % len(SKUS)], "quantity": 1 + i % 3},
+                      {"sku": SKUS[(i * 7 + 3) % len(SKUS)], "quantity": 1}][: 1 + i % 2],
+            "payment": {"method": "alipay", "reference": f"ref-{i}"},
+            "location": {"lat": 31.2 + (i % 100) / 1000, "lng": 121.4}}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30, help="duration of the sustained and batch phases")
+    parser.add_argument("--latency-seconds", type=float, default=20, help="duration of the 300/s phase")
+    parser.add_argument("--rate", type=float, default=300)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--batch-connections", type=int, default=4)
+    parser.add_argument("--devices", type=int, default=64)
+    parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"),
+                        help="PostgreSQL server to create the bench database on (default: embedded)")
+    parser.add_argument("--redis-url", default=None, help="Redis to use (default: a private redis-server)")
+    args = parser.parse_args()
+
+    with BenchServers(args.database_url, args.redis_url, args.workers, args.threads) as servers:
+        tokens = seed(servers.app_url, args.devices)
+        url = urlsplit(servers.app_url)
+        host, port = url.hostname, url.port
+        keys = itertools.count()
+
+        def single(n: int, i: int):
+            k = next(keys)
+            return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
+                    {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"bench-{k}"})
+
+        def batch(n: int, i: int):
+            entries = []
+            for _ in range(500):
+                k = next(keys)
+                entries.append({"idempotency_key": f"bench-{k}", **purchase_body(k)})
+            return ("POST", "/api/v1/purchases/batch", json.dumps({"purchases": entries}).encode(),
+                    {"Authorization": f"Bearer {tokens[(n + 32) % len(tokens)]}"})
+
+        print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
+              f"database {servers.database}")
+        asyncio.run(closed_loop(host, port, args.connections, 3, single))  # warm-up: pools, prepared statements
+        tally, elapsed = asyncio.run(closed_loop(host, port, args.connections, args.seconds, single))
+        ok = tally.statuses.get(201, 0)
+        print(f"single purchases: {ok / elapsed:,.0f}/s sustained over {elapsed:.0f}s "
+              f"(p50 {tally.percentile(0.5) * 1000:.1f} ms, p99 {tally.percentile(0.99) * 1000:.1f} ms "
+              f"at {args.connections} connections; statuses {tally.statuses})")
+
+        tally = asyncio.run(open_loop(host, port, args.rate, args.latency_seconds, single))
+        print(f"latency at {args.rate:.0f}/s: p50 {tally.percentile(0.5) * 1000:.1f} ms, "
+              f"p99 {tally.percentile(0.99) * 1000:.1f} ms, max {max(tally.latencies) * 1000:.1f} ms "
+              f"over {len(tally.latencies)} requests; statuses {tally.statuses}")
+
+        tally, elapsed = asyncio.run(closed_loop(host, port, args.batch_connections, args.seconds, batch,
+                                                 keep_bodies=True))
+        created = sum(sum(1 for r in json.loads(b)["results"] if r["status"] == 201)
+                      for b in tally.bodies if b.startswith(b"{"))
+        print(f"batch upload: {created / elapsed:,.0f} purchases/s over {elapsed:.0f}s "
+              f"({len(tally.latencies)} batches of 500, p50 {tally.percentile(0.5) * 1000:.0f} ms per batch; "
+              f"statuses {tally.statuses})")
+
+        stored = servers.sql("SELECT count(*) FROM purchases")[0][0]
+        keys_used = servers.sql("SELECT count(*) FROM idempotency_keys")[0][0]
+        print(f"check: {stored} purchases stored for {keys_used} idempotency keys")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

