@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from urllib.parse import quote, urlsplit
 
-from flask import Flask, abort, current_app, redirect, request, session
+from flask import Flask, abort, current_app, has_request_context, redirect, request, session
 from flask_login import LoginManager, current_user, login_user, logout_user
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -72,10 +72,18 @@ def _load_user(user_id: str) -> ConsoleUser | None:
 
 # scope ----------------------------------------------------------------------
 
+def console_user() -> ConsoleUser | None:
+    """The signed-in user or None (outside a request, or signed out): for layouts that show a notice."""
+    if not has_request_context() or getattr(current_app, "login_manager", None) is None:
+        return None
+    user = current_user._get_current_object()
+    return user if isinstance(user, ConsoleUser) else None
+
+
 def signed_in_user() -> ConsoleUser:
     """The signed-in user, or 401 (a callback POSTed without a session)."""
-    user = current_user._get_current_object() if current_user else None
-    if not isinstance(user, ConsoleUser):
+    user = console_user()
+    if user is None:
         abort(401, description="Sign in first")
     return user
 
@@ -232,6 +240,3 @@ def init_app(server: Flask) -> LoginManager:
     server.before_request(guard)
     return manager
 
-
-def is_signed_in() -> bool:
-    return getattr(current_app, "login_manager", None) is not None and current_user.is_authenticated
