@@ -106,3 +106,14 @@ def console_user(api, role: str = "station_manager", station_id: int | None = No
     response = api.post("/users", body)
     assert response.status_code == 201, response.get_json()
     return response.get_json()
+
+
+def restock(api, driver: dict, station: dict, product: dict, quantity: int) -> dict:
+    """One replenishment order awaiting pickup, placed by the driver's own token; returns the order."""
+    key = f"restock-{next(_seq)}"
+    reply = api.post("/replenishments", {"items": [{"station_id": station["id"], "sku": product["sku"],
+                                                    "quantity": quantity}],
+                                         "payment": {"method": "alipay", "reference": key}},
+                     token=driver["api_key"], headers={"Idempotency-Key": key})
+    assert reply.status_code == 201, reply.get_json()
+    return reply.get_json()["orders"][0]

@@ -1,0 +1,26 @@
+"""DOM ids of the console pages (tests and the browser look for them)."""
+# desk (/console)
+DESK_STATION = "desk-station"
+KPI_AMOUNT, KPI_ORDERS, KPI_AWAITING, KPI_PICKED = ("console-kpi-amount", "console-kpi-orders",
+                                                    "console-kpi-awaiting", "console-kpi-picked")
+SALES_7D = "console-sales-7d"
+HOT_SELLERS = "console-hot-sellers"
+QUEUE = "console-queue"
+QUEUE_COUNT = "console-queue-count"
+ACTION = "console-action"
+ACTION_STATUS = "console-action-status"
+TICK = "console-tick"
+UPDATED = "console-updated"
+PICKUP, CANCEL = "console-pickup", "console-cancel"  # pattern ids {"type": ..., "order": id}
+# orders (/console/orders)
+ORDERS_STATION, ORDERS_KIND, ORDERS_STATUS, ORDERS_DATES = ("orders-station", "orders-kind", "orders-status",
+                                                            "orders-dates")
+ORDERS_TABLE, ORDERS_PAGE, ORDERS_PAGER, ORDERS_PREV, ORDERS_NEXT = ("orders-table", "orders-page", "orders-pager",
+                                                                     "orders-prev", "orders-next")
+# devices (/console/devices)
+DEVICES_GRID, DEVICES_ACTIVATED, DEVICES_ONLINE, DEVICES_STOCK, DEVICES_COUNT = (
+    "devices-grid", "devices-activated", "devices-online", "devices-stock", "devices-count")
+# reports (/console/reports)
+REPORT_KIND, REPORT_DATES, REPORT_GROUPS, REPORT_STATION, REPORT_BOM = (
+    "report-kind", "report-dates", "report-groups", "report-station", "report-bom")
+REPORT_SALES_LINK, REPORT_ORDERS_LINK, REPORT_ERROR = "report-sales-link", "report-orders-link", "report-error"

@@ -1,0 +1,80 @@
+"""The frame around every console page: navigation, who is signed in, sign-out, and the notices."""
+from __future__ import annotations
+
+from dash import dcc, html
+from flask import request
+from sqlalchemy import select
+
+from dashboard import auth
+from store import get_store
+from store.models import Station
+
+NAV = (("/console", "今日 Today"), ("/console/orders", "订单 Orders"), ("/console/devices", "设备 Devices"),
+       ("/console/reports", "报表 Reports"), ("/screen", "大屏 Screen"))
+ADMIN_ONLY = {"/console/devices"}
+
+
+def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
+    links = [dcc.Link(label, href=href, className="c-nav-link c-active" if href == active else "c-nav-link")
+             for href, label in NAV if user.is_admin or href not in ADMIN_ONLY]
+    who = f"{user.username} · {'管理员 admin' if user.is_admin else '站长 station manager'}"
+    signout = html.Form([dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
+                         html.Button("退出 Sign out", type="submit", id="console-signout")],
+                        action=auth.LOGOUT_PATH, method="post", className="c-signout")
+    return html.Div([
+        html.Header([html.Span("BuyFree", className="c-brand"), html.Nav(links), html.Span(who, className="c-who"),
+                     signout], className="console-head"),
+        html.Main(list(children), className="console-main"),
+    ], className="console")
+
+
+def notice(title: str, text: str, link: tuple[str, str] | None = None) -> html.Div:
+    body = [html.H2(title), html.P(text)]
+    if link:
+        body.append(dcc.Link(link[1], href=link[0]))
+    return html.Div(html.Div(body, className="console-notice"), className="console")
+
+
+def signed_in_or_notice(path: str, admin: bool = False):
+    """(user, None) when the page may be shown; (None, a notice) otherwise.
+
+    Flask's guard already redirects browsers; this covers the layout callback
+    itself, which anyone can POST to Dash.
+    """
+    user = auth.console_user()
+    if user is None:
+        return None, notice("请先登录 Please sign in", "此页面需要登录 This page needs a signed-in user.",
+                            (f"{auth.LOGIN_PATH}?next={path}", "登录 Sign in"))
+    if admin and not user.is_admin:
+        return None, notice("无权访问 Forbidden", "此页面仅限管理员 Admins only.", ("/console", "返回 Back"))
+    if not user.is_admin and user.station_id is None:
+        return None, notice("无权访问 Forbidden", "此账号没有站点 This account has no station.")
+    return user, None
+
+
+def station_options(user: auth.ConsoleUser, all_label: str | None = "全部站点 All stations") -> tuple[list, int | None]:
+    """Dropdown options and value: an admin picks any station (or all); a manager sees only theirs."""
+    with get_store().sessions() as session:
+        query = select(Station.id, Station.name).order_by(Station.id)
+        if not user.is_admin:
+            query = query.where(Station.id == user.station_id)
+        rows = session.execute(query).all()
+    options = [{"label": f"{name} (#{sid})", "value": sid} for sid, name in rows]
+    if user.is_admin and all_label:
+        return [{"label": all_label, "value": 0}] + options, 0
+    return options, user.station_id
+
+
+def station_picker(component_id: str, user: auth.ConsoleUser, all_label: str | None = "全部站点 All stations"):
+    options, value = station_options(user, all_label)
+    return dcc.Dropdown(id=component_id, options=options, value=value, clearable=False,
+                        disabled=not user.is_admin, className="c-station-picker")
+
+
+def scope_of(value) -> int | None:
+    """The station a callback may read for the picker's value: 0/None is "all" (admins only)."""
+    return auth.require_station(None if value in (None, "", 0) else value)
+
+
+def current_path() -> str:
+    return request.path if request else "/console"
