@@ -89,22 +89,3 @@ def test_station_kiosk_shows_only_its_station(api, live_server, browser):
     assert on_map[0] == [str(one["id"])]
     assert on_map[2] == [a["name"]]
     assert b["name"] not in browser.find_element(By.TAG_NAME, "body").text
-
-
-def test_signed_in_screen(api, live_server, browser):
-    if importlib.util.find_spec("dashboard.auth") is None:
-        pytest.skip("sign-in (dashboard/auth.py) has not landed yet")
-    post_traffic(api)
-    assert api.post("/users", {"username": "wall", "password": "wall-password-1", "role": "admin"}).status_code == 201
-    browser.delete_all_cookies()
-    browser.get(live_server + "/screen")
-    wait_for(lambda: "/login" in browser.current_url, message="the sign-in redirect")
-    browser.find_element(By.NAME, "username").send_keys("wall")
-    password = browser.find_element(By.NAME, "password")
-    password.send_keys("wall-password-1")
-    password.submit()
-    wait_for(lambda: browser.current_url.rstrip("/").endswith("/screen"), message="back on /screen")
-    wait_for(lambda: text_of(browser, "last-updated") not in ("", "—"), message="the first refresh")
-    expected = expected_kpis(api, "platform")
-    wait_for(lambda: kpis_on_screen(browser) == expected, message=f"KPIs {expected}")
-    browser.delete_all_cookies()
