@@ -27,18 +27,21 @@ KIND = "wholesale"  # a station's sales are its replenishment orders
 REFRESH_MS = 10_000
 
 
+def _kpi(dom_id: str, label: str) -> html.Div:
+    return html.Div([html.Div(label, className="c-kpi-label"), html.Div("—", id=dom_id, className="c-kpi-value")],
+                    className="c-kpi")
+
+
 def layout(**_query):
     user, refusal = shell.signed_in_or_notice("/console")
     if refusal:
         return refusal
-    kpi = lambda dom_id, label: html.Div([html.Div(label, className="c-kpi-label"),  # noqa: E731
-                                          html.Div("—", id=dom_id, className="c-kpi-value")], className="c-kpi")
     return shell.frame(
         user, "/console",
         html.Div([html.H1("今日 Today"), shell.station_picker(ids.DESK_STATION, user),
                   html.Span("—", id=ids.UPDATED, className="c-updated")], className="c-page-head"),
-        html.Div([kpi(ids.KPI_AMOUNT, "今日销售额 Sales today"), kpi(ids.KPI_ORDERS, "今日订单 Orders today"),
-                  kpi(ids.KPI_AWAITING, "待取货 Awaiting pickup"), kpi(ids.KPI_PICKED, "今日已取货 Picked up today")],
+        html.Div([_kpi(ids.KPI_AMOUNT, "今日销售额 Sales today"), _kpi(ids.KPI_ORDERS, "今日订单 Orders today"),
+                  _kpi(ids.KPI_AWAITING, "待取货 Awaiting pickup"), _kpi(ids.KPI_PICKED, "今日已取货 Picked up today")],
                  className="c-kpis"),
         html.Div([
             html.Section([html.H2("近7日 Last 7 days"),

@@ -7,6 +7,8 @@ asks the server for its stock.
 """
 from __future__ import annotations
 
+import logging
+
 import dash_ag_grid as dag
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
@@ -17,6 +19,7 @@ from ingest import devices as device_reads
 from ingest.errors import NotFound
 from store import get_store
 
+log = logging.getLogger(__name__)
 PER_PAGE = 30
 YES_NO = ("是 Yes", "否 No")
 ONLINE = ("在线 Online", "离线 Offline")
@@ -58,7 +61,12 @@ def layout(**_query):
     user, refusal = shell.signed_in_or_notice("/console/devices", admin=True)
     if refusal:
         return refusal
-    rows = all_devices(get_store())
+    try:
+        rows = all_devices(get_store())
+    except Exception as exc:  # today's sales come from Redis: say so rather than fail the page
+        log.warning("devices page unavailable: %s", exc)
+        return shell.notice("暂不可用 Unavailable", "设备数据暂时无法读取 Device figures cannot be read now; "
+                            "try again shortly.", ("/console/devices", "重试 Retry"))
     online = sum(r["online"] == ONLINE[0] for r in rows)
     return shell.frame(
         user, "/console/devices",

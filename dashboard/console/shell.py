@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from dash import dcc, html
-from flask import request
 from sqlalchemy import select
 
 from dashboard import auth
@@ -74,7 +73,3 @@ def station_picker(component_id: str, user: auth.ConsoleUser, all_label: str | N
 def scope_of(value) -> int | None:
     """The station a callback may read for the picker's value: 0/None is "all" (admins only)."""
     return auth.require_station(None if value in (None, "", 0) else value)
-
-
-def current_path() -> str:
-    return request.path if request else "/console"
