@@ -1,10 +1,12 @@
 """Redis clients from URLs: single server, TLS, Unix socket, or a cluster."""
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+import threading
+from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.cluster import ClusterNode, RedisCluster
+from redis.exceptions import RedisClusterException, RedisError
 
 CLUSTER_SCHEME = "redis+cluster://"
 
@@ -19,21 +21,74 @@ def make_redis(url: str, *, socket_timeout: float = SOCKET_TIMEOUT, **kwargs):
                    socket_connect_timeout=CONNECT_TIMEOUT, health_check_interval=30)
     options.update(kwargs)
     if url.startswith(CLUSTER_SCHEME):
-        return RedisCluster(startup_nodes=cluster_nodes(url), **options)
+        options.update(cluster_credentials(url))
+        # A client built while one node restarts still serves the other nodes' slots.
+        options.setdefault("require_full_coverage", False)
+        return LazyCluster(startup_nodes=cluster_nodes(url), **options)
     return redis.Redis.from_url(url, **options)
+
+
+class LazyCluster:
+    """A ``RedisCluster`` built on first use, behaving as one from then on.
+
+    redis-py's cluster client connects in its constructor (to learn the slot
+    map) and raises when no node answers. Built eagerly, a cluster that is
+    down while a worker boots would stop the worker, and ingest must go on
+    without Redis. A failed build raises ``redis.ConnectionError`` (what
+    callers already catch) and is tried again on the next use.
+    """
+
+    def __init__(self, **options):
+        self._options = options
+        self._client: RedisCluster | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def client(self) -> RedisCluster:
+        if self._client is None:
+            with self._lock:
+                if self._client is None:
+                    try:
+                        self._client = RedisCluster(**self._options)
+                    except (RedisClusterException, RedisError) as exc:
+                        raise redis.ConnectionError(f"Redis Cluster unreachable: {exc}") from exc
+        return self._client
+
+    def __getattr__(self, name):
+        return getattr(self.client, name)
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+
+
+def _cluster_netloc(url: str) -> tuple[str, str]:
+    """``redis+cluster://[user:password@]h1:7001,h2:7002[/...]`` → (userinfo, hosts)."""
+    rest = url[len(CLUSTER_SCHEME):].split("/", 1)[0].split("?", 1)[0]
+    userinfo, _, hosts = rest.rpartition("@")
+    return userinfo, hosts
 
 
 def cluster_nodes(url: str) -> list[ClusterNode]:
     """``redis+cluster://h1:7001,h2:7002`` → seed nodes."""
-    rest = url[len(CLUSTER_SCHEME):].split("/", 1)[0]
-    if "@" in rest:
-        rest = rest.rsplit("@", 1)[1]
     nodes = []
-    for part in rest.split(","):
+    for part in _cluster_netloc(url)[1].split(","):
         split = urlsplit("//" + part.strip())
         nodes.append(ClusterNode(split.hostname or "127.0.0.1", split.port or 6379))
     return nodes
 
 
+def cluster_credentials(url: str) -> dict:
+    """The ``user:password@`` of a cluster URL (every node shares them), as client options."""
+    userinfo = _cluster_netloc(url)[0]
+    if not userinfo:
+        return {}
+    user, _, password = userinfo.partition(":")
+    options = {"password": unquote(password)} if password else {}
+    if user:
+        options["username"] = unquote(user)
+    return options
+
+
 def is_cluster(client) -> bool:
-    return isinstance(client, RedisCluster)
+    return isinstance(client, (RedisCluster, LazyCluster))

@@ -16,10 +16,26 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="session")
-def server_urls(tmp_path_factory):
-    """(admin database URL, Redis URL) of the servers under test."""
+def redis_cluster(tmp_path_factory):
+    """A real 3-node Redis Cluster on loopback ports (tests/cluster.py), one per session."""
+    from tests.cluster import RedisClusterProcess
+
+    cluster = RedisClusterProcess(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def server_urls(request, tmp_path_factory):
+    """(admin database URL, Redis URL) of the servers under test.
+
+    ``BUYFREE_TEST_REDIS_CLUSTER=1``: Redis is a 3-node cluster started for the
+    session (its ``redis+cluster://`` URL), whatever ``BUYFREE_REDIS_URL`` says.
+    """
     db_url = os.environ.get("BUYFREE_DATABASE_URL")
     redis_url = os.environ.get("BUYFREE_REDIS_URL")
+    if os.environ.get("BUYFREE_TEST_REDIS_CLUSTER") == "1":
+        redis_url = request.getfixturevalue("redis_cluster").url
     embedded = None
     if not db_url or not redis_url:
         from config.embedded import EmbeddedServers
@@ -103,7 +119,7 @@ def reset_data(store) -> None:
             "SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
             if r[0] not in TABLES_KEEP and "_20" not in r[0] and not r[0].endswith("_default")]
         conn.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    store.redis.flushdb()
+    store.redis.flushdb()  # on a cluster client: every primary
     import ingest
 
     ingest.reset_caches()  # cached products and device owners would outlive the truncated rows
