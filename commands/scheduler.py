@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import signal
-from datetime import datetime
+from datetime import date, datetime
 
 from commands.jobrunner import Job, run_job
 
@@ -25,12 +25,25 @@ HOUR = 3600
 
 
 def job_table() -> list[Job]:
+    from analytics.jobs_heal import self_heal
+    from analytics.jobs_roll import day_roll, nightly_reconcile
     from analytics.jobs_upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
     from ingest.retention import maintain_partitions, purge_idempotency_keys
 
     return [
         Job("outbox_replay", replay, "interval", {"seconds": 3}, misfire_grace_time=10, at_start=True,
             description="apply outbox events Redis has not seen yet (after Redis was down or a crash)"),
+        Job("self_heal", self_heal, "interval", {"seconds": 10}, lock_timeout=120, misfire_grace_time=30,
+            at_start=True, description="rebuild Redis from Postgres when its full-build marker is missing"),
+        Job("day_roll", day_roll, "cron", {"hour": 0, "minute": 0, "second": 20}, lock_timeout=300,
+            misfire_grace_time=12 * HOUR, at_start=True,
+            description="close the days since the last roll: reconcile them, push them to the 7-day lists"),
+        Job("reconcile", nightly_reconcile, "cron", {"hour": 4, "minute": 30}, lock_timeout=300,
+            misfire_grace_time=12 * HOUR,
+            description="recompute yesterday from Postgres (late uploads included), repair Redis, count drift"),
+        Job("pickup_expiry", expire_pickups, "interval", {"minutes": 5}, needs_redis=False, lock_timeout=120,
+            misfire_grace_time=300, at_start=True,
+            description="cancel orders awaiting pickup longer than BUYFREE_PICKUP_EXPIRY_HOURS"),
         Job("devices_online", devices_online, "interval", {"seconds": 30}, misfire_grace_time=30, at_start=True,
             description="count devices online; announce those that went offline"),
         Job("stale_drivers", drop_stale_drivers, "interval", {"minutes": 1}, misfire_grace_time=60,
@@ -44,6 +57,25 @@ def job_table() -> list[Job]:
         Job("key_ttl_sweep", expire_untimed_keys, "cron", {"hour": 2, "minute": 40}, lock_timeout=300,
             misfire_grace_time=12 * HOUR, description="give time-bucketed Redis keys without a TTL their expiry"),
     ]
+
+
+EXPIRE_BATCH = 200
+
+
+def expire_pickups(store, now: datetime) -> dict:
+    """Pickup expiry: ingest's cancel use case (the one behind a manual cancel: stock back, ledger
+    reversed, a cancel event), then the same Redis apply as the HTTP cancel. Redis down: the events
+    wait in the outbox for the replay, like any other."""
+    from analytics import apply_committed
+    from ingest.replenishments import expire_overdue
+
+    cancelled = 0
+    while True:
+        events = expire_overdue(store, now, limit=EXPIRE_BATCH)
+        apply_committed(store, events)
+        cancelled += len(events)
+        if len(events) < EXPIRE_BATCH:
+            return {"cancelled": cancelled}
 
 
 class JobFailed(Exception):
@@ -63,6 +95,23 @@ def add_arguments(parser) -> None:
     parser.add_argument("--run", metavar="JOB", action="append", default=[],
                         help="run this job once now (under its lock) and exit; repeatable")
     parser.add_argument("--list", action="store_true", help="list the jobs and exit")
+    parser.add_argument("--reconcile", metavar="FROM[:TO]", type=date_range,
+                        help="recompute these business days (YYYY-MM-DD) from Postgres, repair Redis, "
+                             "print the drift and exit (under the reconcile job's lock)")
+    parser.add_argument("--dry-run", action="store_true", help="with --reconcile: count the drift, repair nothing")
+
+
+def date_range(value: str) -> tuple[date, date]:
+    import argparse
+
+    first, _, last = value.partition(":")
+    try:
+        span = date.fromisoformat(first), date.fromisoformat(last or first)
+    except ValueError:
+        raise argparse.ArgumentTypeError("expected FROM[:TO] as YYYY-MM-DD[:YYYY-MM-DD]") from None
+    if span[1] < span[0]:
+        raise argparse.ArgumentTypeError("TO is before FROM")
+    return span
 
 
 def run(args) -> int:
@@ -78,6 +127,8 @@ def run(args) -> int:
             for job in jobs.values():
                 print(f"{job.id:22} {job.trigger:8} {job.schedule}  {job.description}")
             return 0
+        if args.reconcile:
+            return reconcile_command(store, jobs["reconcile"], *args.reconcile, repair=not args.dry_run)
         if args.run:
             unknown = [name for name in args.run if name not in jobs]
             if unknown:
@@ -90,6 +141,18 @@ def run(args) -> int:
         return serve_forever(store, list(jobs.values()))
     finally:
         store.close()
+
+
+def reconcile_command(store, job: Job, first: date, last: date, *, repair: bool) -> int:
+    import dataclasses
+    import json
+
+    from analytics.jobs_roll import reconcile_days
+
+    on_demand = dataclasses.replace(job, func=lambda s, now: reconcile_days(s, first, last, repair=repair))
+    result = run_job(store, on_demand)
+    print(json.dumps({"outcome": result.outcome, **(result.detail or {}), "error": result.error}, indent=2))
+    return 0 if result.outcome == "ok" else 1
 
 
 def build_scheduler(store, jobs: list[Job], *, blocking: bool = True):

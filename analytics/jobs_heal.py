@@ -1,0 +1,33 @@
+"""Self-healing: when Redis lost its figures (restarted empty, a new cluster), rebuild them.
+
+The marker ``analytics.has_full_build`` is written by a completed rebuild;
+its absence means Redis cannot be trusted to hold every figure. The rebuild
+(``analytics.rebuild``) reads a Postgres snapshot, swaps the figures in scope
+by scope and re-applies the events committed after the snapshot, so ingest
+goes on meanwhile and nothing is lost or counted twice. The closed-day
+lists are not part of it; they are pushed again from the rebuilt day figures.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+
+from analytics import has_full_build, rebuild
+from analytics.jobs_roll import refresh_lists
+from store import jobruns
+
+log = logging.getLogger(__name__)
+
+
+def self_heal(store, now: datetime) -> dict:
+    if has_full_build(store):
+        return {"rebuilt": False}
+    log.warning("Redis holds no full build (emptied or new): rebuilding from Postgres")
+    with store.transaction() as session:
+        # wall time, like the run records /readyz compares it with
+        jobruns.set_marker(session, jobruns.REBUILD_STARTED, datetime.now(timezone.utc).isoformat(), now)
+    result = rebuild(store) or {}
+    lists = refresh_lists(store, now)
+    log.warning("rebuild done: %s", result)
+    return {"rebuilt": True, **{k: v for k, v in result.items() if isinstance(v, (int, float, str))},
+            "lists": lists["pushed"]}
