@@ -31,6 +31,7 @@ class Job:
     misfire_grace_time: int = 60  # seconds late a run may still start (then coalesced into one)
     at_start: bool = False  # also run once when the scheduler starts (catch up after downtime)
     description: str = ""
+    log_when: tuple[str, ...] = ()  # detail keys whose non-zero value makes a run worth an INFO line (all: ())
 
 
 @dataclass
@@ -71,15 +72,16 @@ def run_job(store, job: Job, now: datetime | None = None, *, instance: str | Non
             detail = {**(detail or {}), "lock_lost": True}
         _record(store, job.id, started, outcome, error, detail, instance)
         if outcome == "ok":
-            log.log(logging.INFO if _worth_logging(detail) else logging.DEBUG, "job %s: %s", job.id, detail)
+            level = logging.INFO if _worth_logging(detail, job.log_when) else logging.DEBUG
+            log.log(level, "job %s: %s", job.id, detail)
         return RunResult(outcome, detail, error, {"lock": lock.kind})
     finally:
         lock.release()
 
 
-def _worth_logging(detail: dict) -> bool:
+def _worth_logging(detail: dict, keys: tuple[str, ...]) -> bool:
     """Frequent jobs log only when they did something (a count above zero)."""
-    return any(isinstance(v, (int, float)) and v for v in detail.values())
+    return any(isinstance(v, (int, float)) and v for k, v in detail.items() if not keys or k in keys)
 
 
 def _record(store, job_id, started, outcome, error, detail, instance) -> None:

@@ -45,7 +45,7 @@ def job_table() -> list[Job]:
             misfire_grace_time=300, at_start=True,
             description="cancel orders awaiting pickup longer than BUYFREE_PICKUP_EXPIRY_HOURS"),
         Job("devices_online", devices_online, "interval", {"seconds": 30}, misfire_grace_time=30, at_start=True,
-            description="count devices online; announce those that went offline"),
+            description="count devices online; announce those that went offline", log_when=("went_offline",)),
         Job("stale_drivers", drop_stale_drivers, "interval", {"minutes": 1}, misfire_grace_time=60,
             at_start=True, description="drivers unseen for BUYFREE_DRIVER_STALE_MINUTES leave the live map"),
         Job("partitions", maintain_partitions, "cron", {"hour": 1, "minute": 10}, needs_redis=False,
@@ -177,7 +177,8 @@ def build_scheduler(store, jobs: list[Job], *, blocking: bool = True):
 
 def serve_forever(store, jobs: list[Job]) -> int:
     # APScheduler logs every start of every job at INFO; the runner logs what matters.
-    logging.getLogger("apscheduler.executors.default").setLevel(logging.WARNING)
+    for name in ("apscheduler.executors.default", "apscheduler.scheduler"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     scheduler = build_scheduler(store, jobs)
 
     def stop(signum, frame):
