@@ -42,6 +42,7 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
         def view(**kwargs):
             if auth is not None:
                 kwargs["principal"] = authenticate(auth)
+            require_headers(headers)  # before the body: a missing header is a 400 whatever the body holds
             if body is not None:
                 kwargs["body"] = parse_body(body)
             if query is not None:
@@ -56,6 +57,14 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
         return view
 
     return decorate
+
+
+def require_headers(names: tuple[str, ...]) -> None:
+    """400 naming the first required header that is missing or blank."""
+    for name in names:
+        if not request.headers.get(name, "").strip():
+            raise BadRequest(f"Send the `{name}` header with this request", title="Missing header",
+                             errors=[{"field": name, "message": "is required"}])
 
 
 def json_body() -> Any:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from flask import Response, request
 
 import analytics
-from api.errors import BadRequest, Forbidden, Unprocessable
+from api.errors import Forbidden, Unprocessable
+from api.routing import require_headers
 from ingest.idempotency import FIELD, valid_key
 from store import get_store
 
@@ -15,10 +16,8 @@ HEADERS = (FIELD,)
 
 def idempotency_key() -> str:
     """The caller's key: 400 when missing, 422 when not 1–255 printable ASCII characters."""
-    key = request.headers.get(FIELD)
-    if key is None or not key.strip():
-        raise BadRequest(f"Send an `{FIELD}` header (1–255 printable ASCII characters) with this request",
-                         title="Missing header", errors=[{"field": FIELD, "message": "is required"}])
+    require_headers((FIELD,))
+    key = request.headers[FIELD]
     if not valid_key(key):
         raise Unprocessable.field(FIELD, "must be 1–255 printable ASCII characters")
     return key
