@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, Field, ValidationInfo, field_validator
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
 
 from api.schemas.catalogue import Sku
 from api.schemas.common import Body, Id, Lat, Lng, Out, PageQuery, Timestamp
@@ -175,14 +175,30 @@ class AdPlaysIn(Body):
 QueryId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # query strings carry digits, not JSON numbers
 
 
+def _day_or_time(value):
+    """``YYYY-MM-DD`` (a business day) or an RFC 3339 time with an offset."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+    except ValueError:
+        parsed = None
+    if parsed is None or (isinstance(parsed, datetime) and parsed.utcoffset() is None):
+        raise ValueError("must be a date YYYY-MM-DD or an RFC 3339 time with an offset")
+    return parsed
+
+
+DayOrTime = Annotated[date | datetime, BeforeValidator(_day_or_time)]
+
+
 class OrdersQuery(PageQuery):
     kind: Literal["wholesale", "retail"] = "wholesale"
     status: Literal["awaiting_pickup", "picked_up", "cancelled", "completed"] | None = None
     station_id: QueryId | None = None
     driver_id: QueryId | None = None
     device_id: QueryId | None = None
-    from_: date | AwareDatetime | None = Field(None, alias="from", description="business day or RFC 3339 time")
-    to: date | AwareDatetime | None = Field(None, description="business day (inclusive) or RFC 3339 time (exclusive)")
+    from_: DayOrTime | None = Field(None, alias="from", description="business day or RFC 3339 time")
+    to: DayOrTime | None = Field(None, description="business day (inclusive) or RFC 3339 time (exclusive)")
 
     @field_validator("status")
     @classmethod
