@@ -68,14 +68,19 @@ def _plate(rng: random.Random) -> str:
 
 
 def _products(client: ApiClient) -> dict[str, int]:
-    """sku -> retail fen of the catalogue (the first 100 by name), or of a starter catalogue."""
-    body = client.require("GET", "/products/search", token=client.admin, params={"prefix": "", "limit": 100})
-    items = body.get("items", []) if isinstance(body, dict) else body
-    if items:
-        return {item["sku"]: item["retail_price_cents"] for item in items}
-    for sku, name, category, retail, supply in STARTER_PRODUCTS:
+    """sku -> retail fen of the catalogue, or of a starter catalogue when there is none.
+
+    The API lists products only by prefix (1+ characters), so ask for every
+    letter and digit a sku may start with."""
+    retail = {}
+    for first in string.ascii_lowercase + string.digits:
+        body = client.require("GET", "/products/search", token=client.admin, params={"prefix": first, "limit": 100})
+        retail.update({item["sku"]: item["retail_price_cents"] for item in body["items"]})
+    if retail:
+        return retail
+    for sku, name, category, price, supply in STARTER_PRODUCTS:
         client.require("POST", "/products", token=client.admin, json={
-            "sku": sku, "name": name, "category": category, "retail_price_cents": retail,
+            "sku": sku, "name": name, "category": category, "retail_price_cents": price,
             "supply_price_cents": supply})
     return {p[0]: p[3] for p in STARTER_PRODUCTS}
 

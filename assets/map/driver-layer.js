@@ -71,12 +71,35 @@
     return old;
   };
 
-  /* The count of drivers on the map, in the legend; tests read data-drivers too. */
+  /* Keep every station and waiting driver in view: when a driver is outside
+   * the map, fit the map around all of them again. After a fit everyone is
+   * inside with a margin, so the view only moves when a driver drives out of
+   * it. Tests read data-drivers. */
+  function refit(layer) {
+    var map = layer._map;
+    if (!map) return;
+    var view = map.getBounds(), bounds = L.latLngBounds([]), outside = false;
+    Object.keys(window.BF_STATIONS || {}).forEach(function (id) {
+      var s = window.BF_STATIONS[id];
+      bounds.extend([s.lat, s.lng]);
+    });
+    Object.keys(layer._featureLayers).forEach(function (id) {
+      var ll = layer._featureLayers[id].getLatLng();
+      bounds.extend(ll);
+      if (!view.contains(ll)) outside = true;
+    });
+    if (outside && bounds.isValid()) {
+      // Labels sit to the right of their dots: leave them room on that side.
+      map.fitBounds(bounds, {paddingTopLeft: [30, 30], paddingBottomRight: [240, 30], maxZoom: 14, animate: false});
+    }
+  }
+
   window.bfWatch = function (layer) {
     layer.on("update", function (e) {
       var ids = Object.keys(e.features);
       document.body.setAttribute("data-drivers", ids.sort().join(","));
       document.body.setAttribute("data-updates", String(Number(document.body.getAttribute("data-updates") || 0) + 1));
+      refit(layer);
     });
   };
 })();

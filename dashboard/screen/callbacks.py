@@ -110,7 +110,7 @@ def refresh_chart(_n, context):
     patch = Patch()
     patch["data"][0]["x"] = [p["date"][5:] for p in points]
     patch["data"][0]["y"] = [p["amount_cents"] / 100 for p in points]  # plot scale only; labels stay exact
-    patch["data"][0]["text"] = [fmt.money_short(p["amount_cents"]) for p in points]
+    patch["data"][0]["text"] = [fmt.money_short(p["amount_cents"]) if p["amount_cents"] else "" for p in points]
     return patch
 
 

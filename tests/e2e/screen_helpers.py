@@ -60,7 +60,8 @@ def expected_kpis(api, scope: str) -> dict:
 
 
 def expected_hot_sellers(api, station_id: int | None = None) -> list[str]:
-    query = "/rankings/products?kind=wholesale&period=day&limit=8"  # the rows the panel has + (f"&station_id={station_id}" if station_id else "")
+    # limit=8: the rows the panel has
+    query = "/rankings/products?kind=wholesale&period=day&limit=8" + (f"&station_id={station_id}" if station_id else "")
     return [item["name"] for item in api.get(query).get_json()["items"]]
 
 
@@ -99,8 +100,11 @@ def drivers_on_map(browser):
     browser.switch_to.frame(browser.find_element(By.ID, "driver-map"))
     try:
         ids = browser.execute_script("return document.body.getAttribute('data-drivers')")
-        labels = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".driver-label")]
-        stations = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".station-label")]
+        # textContent, not .text: a label outside the map's current view is still on the map
+        labels = [e.get_attribute("textContent").strip()
+                  for e in browser.find_elements(By.CSS_SELECTOR, ".driver-label")]
+        stations = [e.get_attribute("textContent").strip()
+                    for e in browser.find_elements(By.CSS_SELECTOR, ".station-label")]
     finally:
         browser.switch_to.default_content()
     return (sorted(ids.split(",")) if ids else [], labels, stations) if ids is not None else None

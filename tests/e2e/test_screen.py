@@ -33,6 +33,16 @@ def _open(browser, url: str):
     wait_for(lambda: text_of(browser, "last-updated") not in ("", "—"), message="the first refresh")
 
 
+def _markers_in_view(browser):
+    """Wait until the map has fitted its view around the waiting drivers (for the screenshot)."""
+    browser.switch_to.frame(browser.find_element(By.ID, "driver-map"))
+    try:
+        wait_for(lambda: all(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, ".driver-marker")),
+                 message="driver markers in the map's view")
+    finally:
+        browser.switch_to.default_content()
+
+
 def test_platform_wall_shows_the_api_figures(api, live_server, browser, artifacts, store, monkeypatch):
     traffic = post_traffic(api)
     one, two, three = traffic["drivers"]
@@ -45,14 +55,16 @@ def test_platform_wall_shows_the_api_figures(api, live_server, browser, artifact
     hot = expected_hot_sellers(api)
     assert len(hot) == 3
     wait_for(lambda: hot_sellers_on_screen(browser) == hot, message=f"hot sellers {hot}")
-    assert stations_on_screen(browser) == ["人民广场 People's Square", "陆家嘴 Lujiazui"]
+    stations = ["人民广场 People's Square", "陆家嘴 Lujiazui"]
+    wait_for(lambda: stations_on_screen(browser) == stations, message=f"stations {stations}")
     on_map = wait_for(lambda: drivers_on_map(browser), message="the driver layer's first poll")
     assert on_map[0] == sorted([str(one["id"]), str(two["id"])])  # the picked-up driver is not waiting
-    assert any("沪A·E2E01" in label and "km" in label for label in on_map[1])
+    assert any("沪A·E2E01" in label and "km" in label for label in on_map[1]), on_map
     assert len(on_map[2]) == 2
     # The wall fits the screen: nothing scrolls at 1920×1080.
     assert browser.execute_script(
         "return [document.documentElement.scrollWidth, document.documentElement.scrollHeight]") == [1920, 1080]
+    _markers_in_view(browser)
     browser.save_screenshot(str(artifacts / "screen.png"))
 
     # Redis goes down: the wall says so and keeps its figures.
@@ -84,8 +96,8 @@ def test_station_kiosk_shows_only_its_station(api, live_server, browser):
     hot = expected_hot_sellers(api, a["id"])
     wait_for(lambda: hot_sellers_on_screen(browser) == hot, message=f"hot sellers {hot}")
     assert "Water 550ml" not in hot  # sold only at B
-    assert stations_on_screen(browser) == [a["name"]]
+    wait_for(lambda: stations_on_screen(browser) == [a["name"]], message="only this station's row")
     on_map = wait_for(lambda: drivers_on_map(browser), message="the driver layer's first poll")
     assert on_map[0] == [str(one["id"])]
-    assert on_map[2] == [a["name"]]
+    assert on_map[2] == [a["name"]]  # only this station's marker
     assert b["name"] not in browser.find_element(By.TAG_NAME, "body").text
