@@ -67,7 +67,7 @@ def _plate(rng: random.Random) -> str:
     return f"沪{rng.choice('ABCDE')}·" + "".join(rng.choice(string.digits + "DFKLMNPQRSTUVWX") for _ in range(5))
 
 
-def _products(client: ApiClient) -> dict[str, int]:
+def _products(client: ApiClient) -> tuple[dict[str, int], bool]:
     """sku -> retail fen of the catalogue, or of a starter catalogue when there is none.
 
     The API lists products only by prefix (1+ characters), so ask for every
@@ -77,29 +77,38 @@ def _products(client: ApiClient) -> dict[str, int]:
         body = client.require("GET", "/products/search", token=client.admin, params={"prefix": first, "limit": 100})
         retail.update({item["sku"]: item["retail_price_cents"] for item in body["items"]})
     if retail:
-        return retail
+        return retail, False
     for sku, name, category, price, supply in STARTER_PRODUCTS:
         client.require("POST", "/products", token=client.admin, json={
             "sku": sku, "name": name, "category": category, "retail_price_cents": price,
             "supply_price_cents": supply})
-    return {p[0]: p[3] for p in STARTER_PRODUCTS}
+    return {p[0]: p[3] for p in STARTER_PRODUCTS}, True
 
 
-def _stations(client: ApiClient, state: StateFile, rng: random.Random, wanted: int, skus: list[str]) -> list[dict]:
+def _stations(client: ApiClient, state: StateFile, rng: random.Random, wanted: int, skus: list[str],
+              stock_existing: bool) -> list[dict]:
     existing = client.require("GET", "/stations", token=client.admin)["items"]
     keys = state.mine["stations"]
     stations = [{**s, "key": keys.get(str(s["id"]))} for s in existing]
-    for n in range(len(stations), max(wanted, 0 if stations else 4)):
+    if stock_existing:  # products we just created are on no shelf yet: put them on every station's
+        for station in existing:
+            _stock(client, station["id"], skus)
+    for n in range(len(stations), wanted or (0 if stations else 4)):  # an empty server gets four
         lat, lng = near(rng, CITY_CENTRE, 14.0)
         created = client.require("POST", "/stations", token=client.admin, json={
             "name": f"模拟补给站 Sim Station {n + 1}", "address": f"{n + 1} Simulation Road",
             "lat": round(lat, 6), "lng": round(lng, 6)})
         keys[str(created["id"])] = created["api_key"]
         state.save()
-        client.require("PUT", f"/stations/{created['id']}/stock", token=client.admin, json={
-            "items": [{"sku": sku, "quantity": STATION_STOCK, "on_shelf": True} for sku in skus]})
+        _stock(client, created["id"], skus)
         stations.append({**created, "key": created["api_key"]})
     return stations
+
+
+def _stock(client: ApiClient, station_id: int, skus: list[str]) -> None:
+    """Sets only these products' rows: a station's other stock stays as it is."""
+    client.require("PUT", f"/stations/{station_id}/stock", token=client.admin, json={
+        "items": [{"sku": sku, "quantity": STATION_STOCK, "on_shelf": True} for sku in skus]})
 
 
 def _ads(client: ApiClient, state: StateFile) -> list[int]:
@@ -143,9 +152,10 @@ def _forget_if_stale(client: ApiClient, state: StateFile) -> None:
 def prepare(client: ApiClient, state: StateFile, rng: random.Random, *, stations: int, drivers: int) -> World:
     """Find or create everything a run needs; read each device's stock from the server."""
     _forget_if_stale(client, state)
-    retail = _products(client)
+    retail, created = _products(client)
     skus = sorted(retail)
-    world = World(stations=_stations(client, state, rng, stations, skus), skus=skus, retail=retail,
+    world = World(stations=_stations(client, state, rng, stations, skus, stock_existing=created), skus=skus,
+                  retail=retail,
                   ads=_ads(client, state),
                   drivers=_drivers(client, state, rng, drivers), run_number=state.mine["runs"])
     state.mine["runs"] += 1
