@@ -67,7 +67,7 @@ class Fleet:
         self.cars = []
         for info in world.drivers:
             home = rng.choice(world.stations)
-            start = near(rng, (home["lat"], home["lng"]), 2.0)
+            start = near(rng, (home["lat"], home["lng"]), 6.0)  # far enough to be seen driving in
             self.cars.append(Car(info, start, self._cruise_path(start), world.stock.get(info["device_id"], {})))
 
     # helpers -----------------------------------------------------------------
