@@ -2,6 +2,7 @@
 
     python bench/ingest.py [--seconds 30] [--workers 4] [--threads 4] [--connections 16]
                            [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--redis-url redis://...]
+                           [--without-redis]
 
 Prints single purchases/s sustained (closed loop), p50/p99 latency at a fixed
 300/s (open loop, measured from the scheduled send time), and batch-upload
@@ -68,7 +69,14 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"),
                         help="PostgreSQL server to create the bench database on (default: embedded)")
     parser.add_argument("--redis-url", default=None, help="Redis to use (default: a private redis-server)")
+    parser.add_argument("--without-redis", action="store_true",
+                        help="point the app at a closed port: the write path alone (ingest goes on without Redis, "
+                             "the live apply pauses itself)")
     args = parser.parse_args()
+    if args.without_redis:
+        from bench.servers import free_port
+
+        args.redis_url = f"redis://127.0.0.1:{free_port()}/0"
 
     with BenchServers(args.database_url, args.redis_url, args.workers, args.threads) as servers:
         tokens = seed(servers.app_url, args.devices)
@@ -90,7 +98,7 @@ def main() -> int:
                     {"Authorization": f"Bearer {tokens[(n + 32) % len(tokens)]}"})
 
         print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
-              f"database {servers.database}")
+              f"database {servers.database}; live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")
         asyncio.run(closed_loop(host, port, args.connections, 3, single))  # warm-up: pools, prepared statements
         tally, elapsed = asyncio.run(closed_loop(host, port, args.connections, args.seconds, single))
         ok = tally.statuses.get(201, 0)
