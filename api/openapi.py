@@ -48,8 +48,9 @@ def _is_input(model) -> bool:
 def _operation(route, path: str, ref: dict) -> dict:
     op = {"summary": route.summary, "tags": [route.tag],
           "operationId": f"{route.methods[0].lower()}_{path.strip('/').replace('/', '_').replace('{', '').replace('}', '')}"}
-    params = [{"name": n, "in": "path", "required": True, "schema": {"type": "integer"}}
-              for n in re.findall(r"{(\w+)}", path)]
+    params = [{"name": n, "in": "path", "required": True,
+               "schema": {"type": "integer" if converter == "int:" else "string"}}
+              for converter, n in re.findall(r"<(\w+:)?(\w+)>", route.rule)]  # ids of orders are strings
     if route.query is not None:
         for name, field in route.query.model_fields.items():
             name = field.alias or name  # `from` is a Python keyword: the model field is `from_`
