@@ -59,9 +59,10 @@ def expected_kpis(api, scope: str) -> dict:
     return {dom_id: money(summary[key]["amount_cents"]) for key, dom_id in KPI_IDS.items()}
 
 
-def expected_hot_sellers(api, station_id: int | None = None) -> list[str]:
+def expected_hot_sellers(api, station_id: int | None = None, period: str = "day") -> list[str]:
     # limit=8: the rows the panel has
-    query = "/rankings/products?kind=wholesale&period=day&limit=8" + (f"&station_id={station_id}" if station_id else "")
+    query = f"/rankings/products?kind=wholesale&period={period}&by=amount&limit=8" \
+        + (f"&station_id={station_id}" if station_id else "")
     return [item["name"] for item in api.get(query).get_json()["items"]]
 
 

@@ -55,6 +55,10 @@ def test_platform_wall_shows_the_api_figures(api, live_server, browser, artifact
     hot = expected_hot_sellers(api)
     assert len(hot) == 3
     wait_for(lambda: hot_sellers_on_screen(browser) == hot, message=f"hot sellers {hot}")
+    browser.find_element(By.XPATH, "//*[@id='hot-period']//label[normalize-space()='Total']").click()
+    total = expected_hot_sellers(api, period="total")
+    wait_for(lambda: hot_sellers_on_screen(browser) == total, message=f"all-time hot sellers {total}")
+    browser.find_element(By.XPATH, "//*[@id='hot-period']//label[normalize-space()='Day']").click()
     stations = ["人民广场 People's Square", "陆家嘴 Lujiazui"]
     wait_for(lambda: stations_on_screen(browser) == stations, message=f"stations {stations}")
     on_map = wait_for(lambda: drivers_on_map(browser), message="the driver layer's first poll")
