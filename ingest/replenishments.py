@@ -46,6 +46,7 @@ class Actor:
 
 
 SCHEDULER = Actor("scheduler")
+MAX_TOTAL_CENTS = 10**15  # ¥10 trillion: far beyond any cart, far below what a BIGINT sum can hold
 CANCEL_REASONS = {"driver": "driver", "station": "station", "admin": "admin", "scheduler": "expired"}
 
 
@@ -92,6 +93,8 @@ class ReplenishmentSettlement(ClaimFirstSettlement):
                               field=f"items[{index}].sku")
             seen.add((station_id, sku))
             lines.append((stock.Line(index, station_id, product.id, sku, quantity), product.supply_price_cents))
+        if sum(line.quantity * unit for line, unit in lines) > MAX_TOTAL_CENTS:
+            raise Invalid("the cart's total is beyond any real order; split it", field="items")
         return _Cart(request, lines)
 
     def write(self, session, prepared: list[_Cart]) -> tuple[dict, list]:

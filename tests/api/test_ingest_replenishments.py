@@ -168,3 +168,10 @@ def test_cancel_rights(world, store):
     reply = world.api.post(path, token=world.station["api_key"])
     assert reply.status_code == 200
     assert rows(store, "SELECT cancel_reason FROM orders") == [("station",)]
+
+
+def test_absurd_cart_total_is_422_not_an_overflow(world, api, store):
+    api.product(sku="GOLD-1", retail_price_cents=10**12, supply_price_cents=10**12)
+    api.stock(world.station["id"], [{"sku": "GOLD-1", "quantity": 1_000_000, "on_shelf": True}])
+    problem(world.order([{"station_id": world.station["id"], "sku": "GOLD-1", "quantity": 100_000}]), 422, "items")
+    assert scalar(store, "SELECT count(*) FROM orders") == 0
