@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import text
 
+from analytics import keys
 from api.metrics import register_gauge
 from api.ops import READY_EXTRAS
 from store import get_store, jobruns
@@ -48,11 +49,18 @@ def jobs_status(store) -> dict:
 
 
 def rebuild_status(store) -> dict:
-    """Running: the heal job runs now and has marked, during this run, that it started a rebuild."""
+    """Running: the heal job runs now and marked, during this run, that it began a rebuild —
+    or someone holds the rebuild's own lock (``python app.py rebuild`` by hand)."""
     with store.sessions() as session:
         run = jobruns.get_run(session, REBUILD_JOB)
         since = jobruns.get_marker(session, jobruns.REBUILD_STARTED)
     running = bool(run and since and jobruns.is_running(run) and datetime.fromisoformat(since) >= run.started_at)
+    if not running:
+        try:
+            running = bool(store.redis.exists(keys.rebuild_lock()))
+            since = None
+        except Exception:  # Redis down: nothing is being rebuilt into it either
+            pass
     return {"running": running, "since": since if running else None}
 
 

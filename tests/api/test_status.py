@@ -40,3 +40,22 @@ def test_metrics_expose_backlog_job_outcomes_and_drift(client, store):
     assert 'buyfree_job_failures{key="stale_drivers"} 1.0' in metrics
     assert 'buyfree_reconcile_drifted_figures{key="day_roll"} 4.0' in metrics
     assert "buyfree_rebuild_running 0.0" in metrics
+
+
+def test_readyz_says_when_a_rebuild_is_running(client, store):
+    from analytics import keys
+    from store import jobruns
+
+    started = datetime.now(timezone.utc)
+    with store.transaction() as session:  # the heal job has started and begun a rebuild
+        jobruns.record_start(session, "self_heal", started, "host:1")
+        jobruns.set_marker(session, jobruns.REBUILD_STARTED, started.isoformat(), started)
+    body = client.get("/readyz").get_json()
+    assert body["rebuild"] == {"running": True, "since": started.isoformat()}
+    assert "buyfree_rebuild_running 1.0" in client.get("/metrics").get_data(as_text=True)
+    with store.transaction() as session:  # and finished
+        jobruns.record_finish(session, "self_heal", started_at=started, finished_at=datetime.now(timezone.utc),
+                              outcome="ok", error=None, detail={"rebuilt": True}, instance="host:1")
+    assert client.get("/readyz").get_json()["rebuild"]["running"] is False
+    store.redis.set(keys.rebuild_lock(), "token")  # a rebuild started by hand
+    assert client.get("/readyz").get_json()["rebuild"]["running"] is True
