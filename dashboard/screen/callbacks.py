@@ -75,10 +75,11 @@ def _size_class(text: str) -> str:
 def refresh_kpis(_n, context, last_updated):
     store = get_store()
     try:
-        scope = access.resolve((context or {}).get("token"))
-        if scope is None:
-            return ["—"] * 8 + [no_update, "此链接已失效 This screen link is no longer valid", "status status-down"] \
-                + [no_update] * 5
+        token = (context or {}).get("token")
+        scope = access.resolve(token)
+        if scope is None:  # blank the figures: they are no longer this browser's to see
+            why = "此链接已失效 This screen link is no longer valid" if token else "已退出登录 Signed out: sign in again"
+            return ["—"] * 8 + [no_update, why, "status status-down"] + [no_update] * 5
         queries = _queries()
         summary = queries.summary(store, scope.scope, KIND)
         if scope.station_id is None:

@@ -49,3 +49,20 @@ def test_revoked_kiosk_link_goes_blank_and_is_refused(api, live_server, browser)
     assert requests.get(live_server + screen["url"], timeout=5).status_code == 404
     browser.get(live_server + screen["url"])
     assert "Not Found" in browser.find_element(By.TAG_NAME, "body").text
+
+
+def test_a_station_manager_sees_their_own_station_on_screen(api, live_server, browser):
+    mine = api.station(name="Manager Depot")
+    api.station(name="Someone Else's Depot")
+    body = {"username": "boss", "password": PASSWORD, "role": "station_manager", "station_id": mine["id"]}
+    assert api.post("/users", body).status_code == 201
+    browser.delete_all_cookies()
+    browser.get(live_server + "/login?next=/screen")
+    browser.find_element(By.NAME, "username").send_keys("boss")
+    password = browser.find_element(By.NAME, "password")
+    password.send_keys(PASSWORD)
+    password.submit()
+    wait_for(lambda: browser.current_url.rstrip("/").endswith("/screen"), message="on /screen")
+    assert wait_for(lambda: text_of(browser, "screen-scope"), message="the wall") == "Manager Depot"
+    assert "Someone Else" not in browser.find_element(By.TAG_NAME, "body").text
+    browser.delete_all_cookies()
