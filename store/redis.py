@@ -5,7 +5,7 @@ import threading
 from urllib.parse import unquote, urlsplit
 
 import redis
-from redis.cluster import ClusterNode, RedisCluster
+from redis.cluster import ClusterNode, ClusterPipeline, RedisCluster
 from redis.exceptions import RedisClusterException, RedisError
 
 CLUSTER_SCHEME = "redis+cluster://"
@@ -57,6 +57,11 @@ class LazyCluster:
     def __getattr__(self, name):
         return getattr(self.client, name)
 
+    def pipeline(self, transaction=None, shard_hint=None):
+        pipe = self.client.pipeline(transaction=transaction, shard_hint=shard_hint)
+        pipe.__class__ = SlotPipeline
+        return pipe
+
     def close(self) -> None:
         if self._client is not None:
             self._client.close()
@@ -92,3 +97,20 @@ def cluster_credentials(url: str) -> dict:
 
 def is_cluster(client) -> bool:
     return isinstance(client, (RedisCluster, LazyCluster))
+
+
+class SlotPipeline(ClusterPipeline):
+    """A cluster pipeline that also takes EVALSHA and BITOP.
+
+    redis-py blocks these two in cluster pipelines by method name, though it
+    routes them by their keys like any other command. BuyFree's keys put all
+    that one call touches under one hash tag (``analytics.keys``), so they
+    are safe here; a call whose keys span two slots is still refused
+    (``RedisClusterException``) before anything is sent.
+    """
+
+    def evalsha(self, sha, numkeys, *keys_and_args):
+        return self.execute_command("EVALSHA", sha, numkeys, *keys_and_args)
+
+    def bitop(self, operation, dest, *keys):
+        return self.execute_command("BITOP", operation, dest, *keys)

@@ -100,3 +100,20 @@ def test_workers_boot_and_ingest_goes_on_while_the_cluster_is_down(settings, api
     response = world.purchase([{"sku": "COLA-330", "quantity": 1}])
     assert response.status_code == 201, response.get_json()
     assert scalar(store, "SELECT count(*) FROM outbox WHERE kind = 'purchase' AND applied_at IS NULL") == 1
+
+
+def test_one_slot_scripts_and_bitop_go_through_a_cluster_pipeline(rc):
+    """redis-py blocks pipe.evalsha and pipe.bitop on a cluster; store.redis allows them within one slot."""
+    sha = rc.script_load("return redis.call('incrby', KEYS[1], ARGV[1])")  # loaded on every primary
+    rc.setbit("deploytest:{p}:day:1", 3, 1)
+    rc.setbit("deploytest:{p}:day:2", 5, 1)
+    pipe = rc.pipeline(transaction=False)
+    for station in range(6):
+        pipe.evalsha(sha, 1, f"deploytest:{{s:{station}}}:n", 5)
+    pipe.bitop("OR", "deploytest:{p}:week", "deploytest:{p}:day:1", "deploytest:{p}:day:2")
+    pipe.bitcount("deploytest:{p}:week")
+    assert pipe.execute() == [5] * 6 + [1, 2]
+    pipe = rc.pipeline(transaction=False)
+    pipe.bitop("OR", "deploytest:{p}:week", "deploytest:{s:1}:day:1")
+    with pytest.raises(RedisClusterException):
+        pipe.execute()
