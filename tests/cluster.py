@@ -68,11 +68,13 @@ class RedisClusterProcess:
     """Start, break and mend a local cluster: ``url``, ``stop_node(i)``, ``start_node(i)``, ``flush()``."""
 
     def __init__(self, base_dir: Path | str | None = None, nodes: int = 3, password: str | None = None,
-                 node_timeout_ms: int = 2000):
+                 node_timeout_ms: int = 2000, persistent: bool = False):
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="buyfree-cluster-"))
         self.base_dir.mkdir(parents=True, exist_ok=True)
         self.password = password
         self.node_timeout_ms = node_timeout_ms
+        # persistent: append-only with fsync on every write, so a restarted node keeps its data
+        self.persistent = persistent
         self.ports = free_cluster_ports(nodes)
         self.server = find_binary("redis-server")
         self.cli = find_binary("redis-cli")
@@ -99,7 +101,8 @@ class RedisClusterProcess:
                 "--cluster-node-timeout", str(self.node_timeout_ms),
                 # as deploy/redis/redis.conf: the other nodes keep serving while one is away
                 "--cluster-require-full-coverage", "no", "--cluster-allow-reads-when-down", "yes",
-                "--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"]
+                "--save", "", "--daemonize", "no", "--loglevel", "warning"]
+        args += ["--appendonly", "yes", "--appendfsync", "always"] if self.persistent else ["--appendonly", "no"]
         if self.password:
             args += ["--requirepass", self.password, "--masterauth", self.password]
         return args
