@@ -18,3 +18,6 @@ def init_app(app: Flask) -> None:
     from api import queries  # the live figures (analytics.queries)
 
     app.register_blueprint(queries.bp)
+    from api import queries  # the live figures (analytics.queries)
+
+    app.register_blueprint(queries.bp)

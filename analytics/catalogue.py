@@ -1,0 +1,87 @@
+"""The catalogue in Redis: stations on the map (GEO), product names for prefix search
+(ZRANGEBYLEX) and the label caches. Written when the catalogue changes and by the rebuild.
+
+The API calls ``index_station`` / ``index_product`` after the ingest use case
+committed, through ``safely``: Redis being down never fails a catalogue request
+(the rebuild re-indexes everything).
+"""
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from analytics import keys, labels
+from analytics.plan import GEO_MAX_LAT
+from store.models import Product, Station
+
+log = logging.getLogger(__name__)
+SEP = "\x00"  # sorts before every character, so "cola" < "cola\0..." < "colab"
+
+
+def index_station(client, station) -> None:
+    pipe = client.pipeline(transaction=False)
+    add_stations(pipe, [station])
+    pipe.execute()
+
+
+def add_stations(pipe, stations) -> None:
+    stations = list(stations)
+    mappable = [s for s in stations if abs(s.lat) <= GEO_MAX_LAT]  # GEO cannot hold the poles
+    for start in range(0, len(mappable), 1000):
+        chunk = mappable[start:start + 1000]
+        pipe.geoadd(keys.stations_geo(), [v for s in chunk for v in (s.lng, s.lat, str(s.id))])
+    labels.put(pipe, "stations", stations)
+
+
+def index_product(client, product) -> None:
+    pipe = client.pipeline(transaction=False)
+    add_products(pipe, [product])
+    pipe.execute()
+
+
+def add_products(pipe, products) -> None:
+    products = list(products)
+    if not products:
+        return
+    pipe.zadd(keys.product_names(), {name_entry(p): 0 for p in products})
+    pipe.zadd(keys.product_skus(), {sku_entry(p): 0 for p in products})
+    labels.put(pipe, "products", products)
+
+
+def name_entry(product) -> str:
+    return f"{product.name.lower()}{SEP}{product.id}"
+
+
+def sku_entry(product) -> str:
+    return f"{product.sku.lower()}{SEP}{product.name.lower()}{SEP}{product.id}"
+
+
+def index_all(store, pipe) -> dict:
+    """Every station and product (the rebuild); returns the counts."""
+    with store.engine.connect() as conn:
+        stations = conn.execute(select(Station.id, Station.name, Station.address, Station.lat, Station.lng)).all()
+        products = conn.execute(select(Product.id, Product.sku, Product.name, Product.category,
+                                       Product.retail_price_cents, Product.supply_price_cents)).all()
+    # Added over what is there (never deleted first): a station or product created
+    # while this runs is indexed by its own request and must not be dropped.
+    add_stations(pipe, stations)
+    for start in range(0, len(products), 1000):
+        add_products(pipe, products[start:start + 1000])
+    return {"stations": len(stations), "products": len(products)}
+
+
+def safely(what: str, func, *args) -> None:
+    """Run a Redis write for the catalogue; log instead of failing the request."""
+    try:
+        func(*args)
+    except Exception as exc:  # Redis down or slow: the rebuild indexes it later
+        log.warning("could not index %s in Redis: %s", what, exc)
+
+
+def reindex_station(store, station_id: int) -> None:
+    with store.engine.connect() as conn:
+        row = conn.execute(select(Station.id, Station.name, Station.address, Station.lat, Station.lng)
+                           .where(Station.id == station_id)).first()
+    if row is not None:
+        index_station(store.redis, row)
