@@ -18,6 +18,3 @@ def init_app(app: Flask) -> None:
     from api import queries  # the live figures (analytics.queries)
 
     app.register_blueprint(queries.bp)
-    from api import queries  # the live figures (analytics.queries)
-
-    app.register_blueprint(queries.bp)
