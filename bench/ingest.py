@@ -56,6 +56,16 @@ def purchase_body(i: int) -> dict:
             "location": {"lat": 31.2 + (i % 100) / 1000, "lng": 121.4}}
 
 
+def print_cpu(what: str, before: dict, after: dict, count: int) -> None:
+    """Server CPU per request, and the rate the machine's cores could carry at that cost."""
+    if not count:
+        return
+    app, pg = ((after[k] - before[k]) / count * 1000 for k in ("app", "postgres"))
+    cores = os.cpu_count() or 1
+    print(f"  CPU per {what}: app {app:.2f} ms + postgres {pg:.2f} ms "
+          f"(all {cores} cores on the server alone: ~{cores * 1000 / (app + pg):,.0f}/s)")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30, help="duration of the sustained and batch phases")
@@ -100,17 +110,20 @@ def main() -> int:
         print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
               f"database {servers.database}; live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")
         asyncio.run(closed_loop(host, port, args.connections, 3, single))  # warm-up: pools, prepared statements
+        before = servers.cpu_seconds()
         tally, elapsed = asyncio.run(closed_loop(host, port, args.connections, args.seconds, single))
         ok = tally.statuses.get(201, 0)
         print(f"single purchases: {ok / elapsed:,.0f}/s sustained over {elapsed:.0f}s "
               f"(p50 {tally.percentile(0.5) * 1000:.1f} ms, p99 {tally.percentile(0.99) * 1000:.1f} ms "
               f"at {args.connections} connections; statuses {tally.statuses})")
+        print_cpu("single purchase", before, servers.cpu_seconds(), ok)
 
         tally = asyncio.run(open_loop(host, port, args.rate, args.latency_seconds, single))
         print(f"latency at {args.rate:.0f}/s: p50 {tally.percentile(0.5) * 1000:.1f} ms, "
               f"p99 {tally.percentile(0.99) * 1000:.1f} ms, max {max(tally.latencies) * 1000:.1f} ms "
               f"over {len(tally.latencies)} requests; statuses {tally.statuses}")
 
+        before = servers.cpu_seconds()
         tally, elapsed = asyncio.run(closed_loop(host, port, args.batch_connections, args.seconds, batch,
                                                  keep_bodies=True))
         created = sum(sum(1 for r in json.loads(b)["results"] if r["status"] == 201)
@@ -118,6 +131,7 @@ def main() -> int:
         print(f"batch upload: {created / elapsed:,.0f} purchases/s over {elapsed:.0f}s "
               f"({len(tally.latencies)} batches of 500, p50 {tally.percentile(0.5) * 1000:.0f} ms per batch; "
               f"statuses {tally.statuses})")
+        print_cpu("batched purchase", before, servers.cpu_seconds(), created)
 
         stored = servers.sql("SELECT count(*) FROM purchases")[0][0]
         keys_used = servers.sql("SELECT count(*) FROM idempotency_keys")[0][0]

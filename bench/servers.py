@@ -89,6 +89,23 @@ class BenchServers:
             time.sleep(0.2)
         raise RuntimeError(f"{url} did not answer within {seconds}s")
 
+    def cpu_seconds(self) -> dict:
+        """CPU time used so far by the app (gunicorn and its workers) and by this database's backends:
+        a figure that other load on the machine does not distort, unlike requests per second."""
+        import psutil
+
+        app = psutil.Process(self.procs[-1].pid)
+        app_time = sum(sum(p.cpu_times()[:2]) for p in [app, *app.children(recursive=True)])
+        pids = [r[0] for r in self.sql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}' "
+                                       "AND pid <> pg_backend_pid()")]
+        pg_time = 0.0
+        for pid in pids:
+            try:
+                pg_time += sum(psutil.Process(pid).cpu_times()[:2])
+            except psutil.Error:
+                pass
+        return {"app": app_time, "postgres": pg_time}
+
     def sql(self, query: str):
         with psycopg.connect(self.database_url) as conn:
             return conn.execute(query).fetchall()
