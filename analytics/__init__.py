@@ -3,6 +3,7 @@
 Nothing here opens a connection at import; everything takes the ``Store``.
 """
 from analytics.apply import apply_committed, replay_outbox
+from analytics.rebuild import rebuild  # the function; the module stays importlib.import_module("analytics.rebuild")
 
 __all__ = ["apply_committed", "replay_outbox", "has_full_build", "rebuild"]
 
@@ -12,9 +13,3 @@ def has_full_build(store) -> bool:
     from analytics import keys
 
     return bool(store.redis.exists(keys.built()))
-
-
-def rebuild(store, since=None, progress: bool = False) -> dict:
-    from analytics.rebuild import rebuild as run
-
-    return run(store, since=since, progress=progress)

@@ -61,13 +61,13 @@ def apply_committed(store, events) -> None:
         log.warning("could not mark %d outbox row(s) applied: %s", len(done), exc)
 
 
-def apply_events(store, events, *, mode: str = "", keep=None) -> tuple[list[int], list[int]]:
+def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[int], list[int]]:
     """Run the writes of ``events`` in one pipeline; return (done ids, failed ids).
 
-    ``mode`` "" is the live apply; a generation id re-applies after a rebuild
-    swap (``analytics.rebuild``). ``keep(write, index)`` may drop keys (ops).
-    Connection errors raise; an event whose payload cannot be planned or
-    whose script failed is in the failed list.
+    ``mode`` "" is the live apply; ``analytics.rebuild`` uses the others of
+    ``lua/apply.lua`` with ``replaced(period, pkey)`` naming the figures it
+    swaps. Connection errors raise; an event whose payload cannot be planned
+    or whose script failed is in the failed list.
     """
     tz = store.settings.tz
     calls, owners, failed = [], [], set()
@@ -80,11 +80,7 @@ def apply_events(store, events, *, mode: str = "", keep=None) -> tuple[list[int]
             failed.add(event.id)
             continue
         for write in writes:
-            if keep is not None:
-                write = write.filtered(lambda i, w=write: keep(w, i))
-                if not write.ops:
-                    continue
-            calls.append(("apply", script_keys(write, event.id), script_args(write, mode, now)))
+            calls.append(("apply", script_keys(write, event.id), script_args(write, mode, now, replaced)))
             owners.append(event.id)
     results = scripts.run(store.redis, calls)
     for owner, result in zip(owners, results):
@@ -101,9 +97,8 @@ def script_keys(write: Write, event_id: int) -> list[str]:
             *write.keys]
 
 
-def script_args(write: Write, mode: str, now: str) -> list[str]:
-    message = write.message if (write.message and not mode) else ""
-    return [str(DEDUPE_SECONDS), mode, write.spec(), keys.channel(), message, now]
+def script_args(write: Write, mode: str, now: str, replaced=None) -> list[str]:
+    return [str(DEDUPE_SECONDS), mode, write.spec(replaced), keys.channel(), write.message or "", now]
 
 
 def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> dict:

@@ -12,6 +12,8 @@ buckets and their expiry times. Figures are short kind codes: ``w`` wholesale
 """
 from __future__ import annotations
 
+from store.locks import lock_key
+
 PLATFORM = "p"
 KINDS = {"wholesale": "w", "retail": "r"}
 SCOPE_KINDS = {"platform": "p", "station": "s", "driver": "d", "device": "v"}
@@ -160,7 +162,8 @@ def built() -> str:
 
 
 def rebuild_lock() -> str:
-    return "bf:lock:rebuild"
+    """Held while a rebuild runs (a ``store.locks.JobLock`` named ``rebuild``)."""
+    return lock_key("rebuild")
 
 
 def channel() -> str:

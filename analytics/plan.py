@@ -49,29 +49,13 @@ class Write:
     def zincr(self, index: int, member, delta: int) -> None:
         self.ops.append(["z", index, str(member), str(delta)])
 
-    def filtered(self, keep) -> "Write":
-        """The same write restricted to ops whose keys ``keep(i)`` accepts (rebuild re-applies)."""
-        out = Write(self.scope)
-        index_map = {}
-        for i, name in enumerate(self.keys):
-            if keep(i):
-                index_map[i + 4] = len(out.keys) + 4
-                out._index[name] = index_map[i + 4]
-                out.keys.append(name)
-                out.meta.append(self.meta[i])
-                out.counted.append(self.counted[i])
-        for op in self.ops:
-            if op[1] in index_map and (op[0] != "g" or op[5] in index_map):
-                op = list(op)
-                op[1] = index_map[op[1]]
-                if op[0] == "g":
-                    op[5] = index_map[op[5]]
-                out.ops.append(op)
-        return out
-
-    def spec(self) -> str:
-        entries = [[i + 4, at, int(c)] for i, ((at, _, _), c) in enumerate(zip(self.meta, self.counted))
-                   if at or c]
+    def spec(self, replaced=None) -> str:
+        """The script's JSON; ``replaced(period, pkey)`` tells which counted keys a rebuild replaces."""
+        entries = []
+        for i, ((at, period, pkey), counted) in enumerate(zip(self.meta, self.counted)):
+            swapped = bool(counted and replaced is not None and replaced(period, pkey))
+            if at or counted or swapped:
+                entries.append([i + 4, at, int(counted), int(swapped)])
         return json.dumps({"ops": self.ops, "keys": entries}, separators=(",", ":"), ensure_ascii=False)
 
 

@@ -1,4 +1,4 @@
-"""The Lua scripts (``analytics/lua/*.lua``), registered with redis-py and run by EVALSHA.
+"""The Lua scripts (``analytics/lua/<name>.lua``), registered with redis-py and run by EVALSHA.
 
 Pipelines call ``evalsha`` directly (one round trip, no ``SCRIPT EXISTS``
 first); when a server answers NOSCRIPT (restarted, flushed, a new cluster
@@ -31,8 +31,8 @@ def sha(client, name: str) -> str:
     return _shas[name]
 
 
-def load_all(client) -> None:
-    for name in NAMES:
+def load_all(client, names=NAMES) -> None:
+    for name in names:
         client.script_load(source(name))  # a cluster client sends it to every primary
 
 
@@ -51,7 +51,7 @@ def run(client, calls: list[tuple[str, list, list]]) -> list:
     results = _send(client, calls)
     missing = [i for i, r in enumerate(results) if _no_script(r)]
     if missing:
-        load_all(client)
+        load_all(client, sorted({calls[i][0] for i in missing}))
         again = _send(client, [calls[i] for i in missing])
         for i, r in zip(missing, again):
             results[i] = r

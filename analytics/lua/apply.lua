@@ -1,22 +1,39 @@
 -- Apply one outbox event to one scope (one cluster slot): dedupe first, then the writes.
 -- KEYS[1] dedupe key, KEYS[2] the scope's generation, KEYS[3] its registry, KEYS[4..] the keys ops name
 -- ARGV[1] dedupe TTL (s)
--- ARGV[2] ''  : live apply, counted once per event (SET NX)
---         gen : re-apply after a rebuild swapped in generation gen (skips scopes not swapped,
---               and events already applied under gen)
--- ARGV[3] JSON {"ops": [...], "keys": [[index, expire-at or 0, counted 0/1], ...]}
+-- ARGV[2] mode: ''      live apply, once per event (SET NX), every op
+--               'p'     an event a rebuild's snapshot already holds: SET NX, only ops on keys the
+--                       rebuild does not replace
+--               'r:GEN' after a rebuild swapped generation GEN in: skips scopes not swapped and events
+--                       already re-applied; ops on replaced keys, and every op if never applied before
+--               'i'     no dedupe: idempotent ops only (the rebuild's positions)
+-- ARGV[3] JSON {"ops": [[op, key index, ...]], "keys": [[index, expire-at or 0, counted 0/1, replaced 0/1]]}
 -- ARGV[4] channel, ARGV[5] message to publish ('' for none), ARGV[6] now (unix time)
+local mode = ARGV[2]
 local gen = redis.call('GET', KEYS[2]) or '0'
-if ARGV[2] == '' then
+local fresh = true
+if mode == '' or mode == 'p' then
   if not redis.call('SET', KEYS[1], gen, 'NX', 'EX', ARGV[1]) then return 0 end
-else
-  if gen ~= ARGV[2] or redis.call('GET', KEYS[1]) == ARGV[2] then return 0 end
-  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[1])
+elseif mode ~= 'i' then
+  local target = string.sub(mode, 3)
+  if gen ~= target then return 0 end
+  local done = redis.call('GET', KEYS[1])
+  if done == target then return 0 end
+  fresh = not done
+  redis.call('SET', KEYS[1], target, 'EX', ARGV[1])
 end
 local spec = cjson.decode(ARGV[3])
+local replaced = {}
+for _, e in ipairs(spec.keys) do replaced[e[1]] = (e[4] == 1) end
+local function wanted(index)
+  if mode == 'p' then return not replaced[index] end
+  if mode ~= '' and mode ~= 'i' then return fresh or replaced[index] end
+  return true
+end
 for _, op in ipairs(spec.ops) do
   local c, k = op[1], KEYS[op[2]]
-  if c == 'h' then
+  if not wanted(op[2]) then
+  elseif c == 'h' then
     redis.call('HINCRBY', k, op[3], op[4])
   elseif c == 'z' then
     -- a cancelled figure leaves the ranking (scores are whole fen or units, so 0 is exact)
@@ -39,8 +56,10 @@ end
 if #spec.keys > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[6]) end  -- expired keys
 for _, e in ipairs(spec.keys) do
   local k = KEYS[e[1]]
-  if e[2] ~= 0 then redis.call('EXPIREAT', k, e[2]) end
-  if e[3] == 1 then redis.call('ZADD', KEYS[3], e[2] == 0 and '+inf' or e[2], k) end
+  if wanted(e[1]) then
+    if e[2] ~= 0 then redis.call('EXPIREAT', k, e[2]) end
+    if e[3] == 1 then redis.call('ZADD', KEYS[3], e[2] == 0 and '+inf' or e[2], k) end
+  end
 end
-if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+if mode == '' and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
 return 1

@@ -56,7 +56,7 @@ class Fleet:
         return response.get_json()
 
     def cancel(self, order_id: str, token=None):
-        response = self.api.post(f"/replenishments/{order_id}/cancel", token=token)
+        response = self.api.post(f"/replenishments/{order_id}/cancel", **({"token": token} if token else {}))
         assert response.status_code == 200, response.get_json()
 
     def pickup(self, order_id: str):
