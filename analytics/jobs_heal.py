@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 
 from analytics import has_full_build, rebuild
 from analytics.jobs_roll import refresh_lists
+from analytics.rebuild import RebuildBusy
 from store import jobruns
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,10 @@ def self_heal(store, now: datetime) -> dict:
     with store.transaction() as session:
         # wall time, like the run records /readyz compares it with
         jobruns.set_marker(session, jobruns.REBUILD_STARTED, datetime.now(timezone.utc).isoformat(), now)
-    result = rebuild(store) or {}
+    try:
+        result = rebuild(store) or {}
+    except RebuildBusy:  # someone runs `app.py rebuild` by hand: it writes the marker when done
+        return {"rebuilt": False, "waiting": "a rebuild is already running"}
     lists = refresh_lists(store, now)
     log.warning("rebuild done: %s", result)
     return {"rebuilt": True, **{k: v for k, v in result.items() if isinstance(v, (int, float, str))},

@@ -2,20 +2,23 @@
 
 One scan per event table builds day-level facts in temporary tables (lines
 grouped by station/product/day and by owner/day in one pass with GROUPING
-SETS); each period is then one GROUP BY over the facts whose rows carry whole
-arrays (one Redis command per key, not per member). Everything runs inside
-the rebuild's snapshot, so the figures are those of exactly the events with
-outbox ids up to its watermark.
+SETS); each period is then one GROUP BY over the facts. A sorted set arrives
+as one ``string_agg`` text ("score member ...") that ``lua/fill.lua`` splits,
+and one script call writes hundreds of keys of a scope: Python touches rows
+of keys, never members. Everything runs inside the rebuild's snapshot, so
+the figures are those of exactly the events with outbox ids up to its
+watermark.
 """
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from sqlalchemy import text
 
-from analytics import keys, periods
+from analytics import keys, periods, scripts
 
 DAY_W = periods.sql_day("l.created_at")
 DAY_R = periods.sql_day("l.occurred_at")
@@ -69,51 +72,54 @@ WHOLESALE = Kind("wholesale", "rb_w", ("station", "driver"), "s")  # stations ra
 RETAIL = Kind("retail", "rb_r", ("driver", "device"), None)  # drivers ranked on the platform
 
 
-@dataclass
-class Staged:
-    """Staging writes in pipelines; remembers each scope's staged live keys and their expiry."""
-    client: object
-    chunk: int = 5000
-    keys: dict[str, dict[str, int]] = field(default_factory=dict)  # scope -> live key -> expire-at (0: none)
-    now: int = field(default_factory=lambda: int(time.time()))
-    _pipe: object = None
-    _queued: int = 0
+class Filler:
+    """Bulk writes through ``lua/fill.lua``: buffered per scope (one slot), many keys per call."""
 
-    def _live(self, scope: str, live: str, at: int | None) -> str | None:
-        if at is not None and at <= self.now:
-            return None  # past its retention: the live key would be gone already
-        self.keys.setdefault(scope, {})[live] = at or 0
-        if self._pipe is None:
-            self._pipe = self.client.pipeline(transaction=False)
-        stage = keys.staging(live)
-        self._pipe.delete(stage)  # a crashed earlier rebuild may have left it
-        return stage
+    def __init__(self, client, keys_per_call: int = 500, bytes_per_call: int = 1 << 20, calls_per_flush: int = 20):
+        self.client, self.keys_per_call, self.bytes_per_call = client, keys_per_call, bytes_per_call
+        self.calls_per_flush = calls_per_flush
+        self._buffers: dict[str, tuple[list, list, list]] = {}  # scope -> (keys, args, [bytes])
+        self._calls: list = []
 
-    def _done(self, stage: str, at: int | None, size: int) -> None:
-        if at:
-            self._pipe.expireat(stage, at)
-        self._queued += 3 + size
-        if self._queued >= self.chunk:
-            self.flush()
+    def add(self, scope: str, key: str, kind: str, at: int | None, payload: str) -> None:
+        keys_, args, size = self._buffers.setdefault(scope, ([], [], [0]))
+        keys_.append(key)
+        args += [kind, str(at or 0), payload]
+        size[0] += len(payload)
+        if len(keys_) >= self.keys_per_call or size[0] >= self.bytes_per_call:
+            self._call(scope)
 
-    def hash(self, scope: str, live: str, at: int | None, mapping: dict) -> None:
-        stage = self._live(scope, live, at)
-        if stage is not None and mapping:
-            self._pipe.hset(stage, mapping=mapping)
-            self._done(stage, at, len(mapping))
+    def _call(self, scope: str) -> None:
+        keys_, args, _ = self._buffers.pop(scope)
+        self._calls.append(("fill", keys_, args))
+        if len(self._calls) >= self.calls_per_flush:
+            self._send()
 
-    def zset(self, scope: str, live: str, at: int | None, members, scores) -> None:
-        stage = self._live(scope, live, at)
-        if stage is not None and members:
-            flat = [v for pair in zip(scores, members) for v in pair]
-            self._pipe.execute_command("ZADD", stage, *flat)
-            self._done(stage, at, len(members))
+    def _send(self) -> None:
+        calls, self._calls = self._calls, []
+        for result in scripts.run(self.client, calls):
+            if isinstance(result, Exception):
+                raise result
 
     def flush(self) -> None:
-        if self._pipe is not None:
-            self._pipe.execute()
-            self._pipe = self.client.pipeline(transaction=False)
-        self._queued = 0
+        for scope in list(self._buffers):
+            self._call(scope)
+        self._send()
+
+
+class Staged(Filler):
+    """Writes staging keys; remembers each scope's staged live keys and their expiry for the swap."""
+
+    def __init__(self, client, **kw):
+        super().__init__(client, **kw)
+        self.keys: dict[str, dict[str, int]] = {}  # scope -> live key -> expire-at (0: none)
+        self.now = int(time.time())
+
+    def stage(self, scope: str, live: str, kind: str, at: int | None, payload: str) -> None:
+        if not payload or (at is not None and at <= self.now):
+            return  # nothing, or past its retention (the live key would be gone already)
+        self.keys.setdefault(scope, {})[live] = at or 0
+        self.add(scope, keys.staging(live), kind, at, payload)
 
 
 def periods_to_build(since: date | None) -> list[tuple[str, date | None]]:
@@ -145,15 +151,16 @@ def stage_products(conn, staged: Staged, kind: Kind, period: str, start: date | 
     owner = kind.product_owner
     sets = f"GROUPING SETS (({owner}, {g}pid), ({g}pid))" if owner else f"{g}pid"
     sql = f"""
-SELECT {owner if owner else 'NULL'} AS owner, k, array_agg(pid) AS pids, array_agg(u) AS u, array_agg(a) AS a FROM (
+SELECT {owner if owner else 'NULL'} AS owner, k, string_agg(a || ' ' || pid, ' ') AS by_amount,
+       string_agg(u || ' ' || pid, ' ') AS by_units FROM (
   SELECT {owner + ', ' if owner else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a FROM {kind.table}
   WHERE pid IS NOT NULL {_where(start)} GROUP BY {sets}) g
 GROUP BY 1, 2"""
     for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
         scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[0], row.owner)
         bucket, at = _bucket(period, row.k, tz)
-        for by, scores in (("amount", row.a), ("units", row.u)):
-            staged.zset(scope, keys.product_rank(scope, kind.name, by, bucket), at, row.pids, scores)
+        staged.stage(scope, keys.product_rank(scope, kind.name, "amount", bucket), "Z", at, row.by_amount)
+        staged.stage(scope, keys.product_rank(scope, kind.name, "units", bucket), "Z", at, row.by_units)
 
 
 def stage_totals(conn, staged: Staged, kind: Kind, period: str, start: date | None, tz) -> None:
@@ -163,6 +170,8 @@ SELECT s, d, {k} AS k, sum(u)::bigint AS u, sum(a)::bigint AS a, sum(o)::bigint 
 WHERE pid IS NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g}d), ({g.rstrip(', ')}))"""
     ranking: dict[str, dict[int, tuple]] = {}
     for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
+        if row.o is None:  # the grand-total grouping set yields one row of NULLs when there are no sales
+            continue
         if row.s is not None:
             scope = keys.scope_of(kind.owners[0], row.s)
         elif row.d is not None:
@@ -170,33 +179,31 @@ WHERE pid IS NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g}d), ({g.rs
         else:
             scope = keys.PLATFORM
         bucket, at = _bucket(period, row.k, tz)
-        staged.hash(scope, keys.totals(scope, kind.name, bucket), at,
-                    {"amount": row.a, "units": row.u, "orders": row.o})
+        staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
+                     f"amount {row.a} units {row.u} orders {row.o}")
         if row.s is not None:
             ranking.setdefault(row.k, {})[row.s] = (row.a, row.u, row.o)
     rank_key, figures_key = ((keys.station_rank, keys.station_figures) if kind.name == "wholesale"
                              else (keys.driver_rank, keys.driver_figures))
     for pkey, owners in ranking.items():
         bucket, at = _bucket(period, pkey, tz)
-        ids = list(owners)
-        staged.zset(keys.PLATFORM, rank_key(bucket), at, ids, [owners[i][0] for i in ids])
-        figures = {}
-        for i in ids:
-            figures[f"{i}:u"], figures[f"{i}:o"] = owners[i][1], owners[i][2]
-        staged.hash(keys.PLATFORM, figures_key(bucket), at, figures)
+        staged.stage(keys.PLATFORM, rank_key(bucket), "Z", at, " ".join(f"{a} {i}" for i, (a, _, _) in owners.items()))
+        staged.stage(keys.PLATFORM, figures_key(bucket), "H", at,
+                     " ".join(f"{i}:u {u} {i}:o {o}" for i, (_, u, o) in owners.items()))
 
 
 def stage_ads(conn, staged: Staged, period: str, start: date | None, tz) -> None:
     k, g = _key(period)
     sql = f"""
-SELECT k, array_agg(ad_id) AS ads, array_agg(plays) AS plays FROM (
+SELECT k, string_agg(plays || ' ' || ad_id, ' ') AS plays FROM (
   SELECT {k} AS k, ad_id, sum(plays)::bigint AS plays FROM rb_ads WHERE true {_where(start)} GROUP BY {g}ad_id) g
 GROUP BY k"""
     for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
         bucket, at = _bucket(period, row.k, tz)
-        staged.zset(keys.PLATFORM, keys.ad_plays(bucket), at, row.ads, row.plays)
+        staged.stage(keys.PLATFORM, keys.ad_plays(bucket), "Z", at, row.plays)
 
 
+@lru_cache(maxsize=None)
 def _bucket(period: str, pkey: str, tz) -> tuple[str, int | None]:
     if period == "total":
         return "total", None
@@ -212,3 +219,22 @@ def stage_all(conn, staged: Staged, since: date | None, tz, progress=None) -> No
             if progress is not None:
                 progress.update(1)
     staged.flush()
+
+
+ACTIVE_DAYS = "SELECT day, string_agg(driver_id::text, ' ') AS ids FROM driver_activity GROUP BY day"
+CHECKINS = ("SELECT driver_id, CAST(extract(year FROM day) AS int) AS year, "
+            "string_agg(CAST(extract(doy FROM day) - 1 AS int)::text, ' ') AS days FROM driver_activity GROUP BY 1, 2")
+
+
+def fill_bitmaps(conn, filler: Filler, tz) -> int:
+    """Active-driver and check-in bitmaps, bits set over the live ones (a bit set is never wrong)."""
+    days = 0
+    for row in conn.execute(text(ACTIVE_DAYS), execution_options=STREAM):
+        filler.add(keys.PLATFORM, keys.active_drivers(row.day.isoformat()), "B",
+                   periods.expire_at("day", row.day.isoformat(), tz), row.ids)
+        days += 1
+    for row in conn.execute(text(CHECKINS), execution_options=STREAM):
+        filler.add(keys.driver(row.driver_id), keys.checkins(row.driver_id, row.year), "B",
+                   periods.expire_at("year", str(row.year), tz), row.days)
+    filler.flush()
+    return days
