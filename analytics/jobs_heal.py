@@ -10,9 +10,9 @@ lists are not part of it; they are pushed again from the rebuilt day figures.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
-from analytics import has_full_build, rebuild
+from analytics import has_full_build, periods, rebuild
 from analytics.jobs_roll import refresh_lists
 from analytics.rebuild import RebuildBusy
 from store import jobruns
@@ -32,6 +32,11 @@ def self_heal(store, now: datetime) -> dict:
     except RebuildBusy:  # someone runs `app.py rebuild` by hand: it writes the marker when done
         return {"rebuilt": False, "waiting": "a rebuild is already running"}
     lists = refresh_lists(store, now)
+    # The rebuild made every closed day whole and the lists are pushed again: nothing left to roll
+    # (a roll that waited for the rebuild would otherwise wait for the next midnight).
+    yesterday = periods.today(store.settings.tz, now) - timedelta(days=1)
+    with store.transaction() as session:
+        jobruns.set_marker(session, jobruns.LAST_ROLLED_DAY, yesterday.isoformat(), now)
     log.warning("rebuild done: %s", result)
     return {"rebuilt": True, **{k: v for k, v in result.items() if isinstance(v, (int, float, str))},
             "lists": lists["pushed"]}

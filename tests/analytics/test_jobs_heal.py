@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from analytics import has_full_build, keys
 from commands.jobrunner import run_job
 from commands.scheduler import job_table
+from store import jobruns
 from tests.analytics.sales import days_between, open_shop, wrong_figures
 
 def _job(name):
@@ -65,6 +66,8 @@ def test_flushdb_during_ingest_heals_itself(api, store):
     assert wrong_figures(store, days) == []  # every figure equals the SQL truth: nothing lost, nothing doubled
     listed = store.redis.lrange(keys.closed_days("p", "retail"), 0, -1)
     assert len(listed) == 5  # the closed-day lists came back too
+    with store.sessions() as session:  # and the day roll has nothing left to do
+        assert jobruns.get_marker(session, jobruns.LAST_ROLLED_DAY) == (now.date() - timedelta(days=1)).isoformat()
 
 
 def test_a_new_install_is_built_by_itself(store):
