@@ -151,9 +151,18 @@ def registry(scope: str) -> str:
     return _k(scope, "keys")
 
 
+STAGING = "bf:rb:"
+LIVE = "bf:"
+
+
 def staging(key: str) -> str:
     """Where a rebuild writes a key before swapping it in (same hash tag, same slot)."""
-    return "bf:rb:" + key[3:]
+    return STAGING + key[len(LIVE):]
+
+
+def staging_registry(scope: str, generation: str) -> str:
+    """The keys one rebuild staged in a scope (sorted set: staging key -> expire-at)."""
+    return staging(registry(scope)) + ":" + generation
 
 
 def built() -> str:

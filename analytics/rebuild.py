@@ -32,7 +32,7 @@ from sqlalchemy import text
 from analytics import catalogue, keys, periods, scripts
 from analytics.apply import MAX_ATTEMPTS, apply_events
 from analytics.plan import Planner
-from analytics.rebuild_sql import FACTS, Staged, build_facts, stage_all
+from analytics.rebuild_sql import FACTS, Filler, Staged, build_facts, fill_bitmaps, stage_all
 from store.locks import JobLock
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
     replaced = replaced_by(since)
     tz = store.settings.tz
     bar = tqdm(total=len(FACTS) + 25 + 3, unit="step", desc="rebuild", disable=not progress)
-    staged = Staged(store.redis)
+    staged = Staged(store.redis, generation)
     with store.engine.connect() as holder, store.engine.connect() as work:
         holder = holder.execution_options(isolation_level="REPEATABLE READ")
         work = work.execution_options(isolation_level="REPEATABLE READ")
@@ -93,30 +93,45 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
         work.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
         holder.rollback()  # the lock goes: ingest writes events again
         work.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        phases = {"snapshot": time.monotonic()}
         lines = build_facts(work, tz.key)
         bar.update(len(FACTS))
+        phases["facts"] = time.monotonic()
         stage_all(work, staged, since, tz, progress=bar)
-        scopes = _entity_scopes(work) | set(staged.keys) | {keys.PLATFORM}
+        phases["staging"] = time.monotonic()
+        scopes = _entity_scopes(work) | staged.scopes | {keys.PLATFORM}
         pending = work.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
-        indexed = _reindex(store, work)
+        indexed = _reindex(store, work, generation)
+        phases["catalogue"] = time.monotonic()
         work.rollback()
     bar.update(1)
     _settle_pending(store, pending, replaced)
-    _swap(store, scopes, staged.keys, generation, since)
+    _swap(store, scopes, generation, since)
+    phases["swap"] = time.monotonic()
     bar.update(1)
     reapplied = _reapply_after(store, watermark, generation, replaced)
+    phases["reapply"] = time.monotonic()
     bar.update(1)
     bar.close()
     seconds = time.monotonic() - started
     result = {"generation": generation, "watermark": watermark, "since": since.isoformat() if since else None,
               "lines": lines, "seconds": round(seconds, 3), "lines_per_second": round(lines / seconds) if seconds else 0,
-              "scopes": len(scopes), "keys": sum(len(k) for k in staged.keys.values()),
-              "pending_at_snapshot": len(pending), "reapplied": reapplied, **indexed}
+              "scopes": len(scopes), "keys": staged.count,
+              "pending_at_snapshot": len(pending), "reapplied": reapplied, **indexed,
+              "phase_seconds": _durations(started, phases)}
     if since is None:
         store.redis.set(keys.built(), json.dumps({
             "at": datetime.now(timezone.utc).isoformat(), "watermark": watermark, "generation": generation}))
     log.info("rebuild done: %s", result)
     return result
+
+
+def _durations(started: float, marks: dict) -> dict:
+    out, last = {}, started
+    for name, at in marks.items():
+        out[name] = round(at - last, 3)
+        last = at
+    return out
 
 
 def _entity_scopes(conn) -> set[str]:
@@ -125,18 +140,12 @@ def _entity_scopes(conn) -> set[str]:
     return {keys.scope_of(kind, owner) for kind, owner in rows}
 
 
-def _reindex(store, conn) -> dict:
+def _reindex(store, conn, generation: str) -> dict:
     """Catalogue, live positions and activity bitmaps: written in place (every write is idempotent)."""
     pipe = store.redis.pipeline(transaction=False)
     counts = catalogue.index_all(store, pipe)
-    activity = conn.execute(text("SELECT driver_id, day FROM driver_activity")).all()
-    for driver_id, day in activity:
-        active, checkins = keys.active_drivers(day.isoformat()), keys.checkins(driver_id, day.year)
-        pipe.setbit(active, driver_id, 1)
-        pipe.expireat(active, periods.expire_at("day", day.isoformat(), store.settings.tz))
-        pipe.setbit(checkins, day.timetuple().tm_yday - 1, 1)
-        pipe.expireat(checkins, periods.expire_at("year", str(day.year), store.settings.tz))
     pipe.execute()
+    active_days = fill_bitmaps(conn, Filler(store.redis, generation), store.settings.tz)
     planner = Planner(store.settings.tz)
     positions = conn.execute(_POSITIONS).all()
     for row in positions:
@@ -146,7 +155,7 @@ def _reindex(store, conn) -> dict:
     for result in scripts.run(store.redis, calls):
         if isinstance(result, Exception):
             raise result
-    return {**counts, "active_days": len(activity), "positions": len(positions)}
+    return {**counts, "active_days": active_days, "positions": len(positions)}
 
 
 def _settle_pending(store, rows, replaced) -> None:
@@ -159,15 +168,11 @@ def _settle_pending(store, rows, replaced) -> None:
                 conn.execute(_MARK, {"ids": done})
 
 
-def _swap(store, scopes, staged: dict[str, dict[str, int]], generation: str, since: date | None) -> None:
+def _swap(store, scopes, generation: str, since: date | None) -> None:
     first = periods.since_keys(since)
     since_arg = json.dumps(first) if first else ""
-    calls = []
-    for scope in sorted(scopes):
-        live = staged.get(scope, {})
-        pairs = [k for name in live for k in (keys.staging(name), name)]
-        calls.append(("swap", [keys.generation(scope), keys.registry(scope), *pairs],
-                      [generation, since_arg, *(str(at) for at in live.values())]))
+    calls = [("swap", [keys.generation(scope), keys.registry(scope), keys.staging_registry(scope, generation)],
+              [generation, since_arg, keys.STAGING, keys.LIVE]) for scope in sorted(scopes)]
     for start in range(0, len(calls), 500):
         for result in scripts.run(store.redis, calls[start:start + 500]):
             if isinstance(result, Exception):

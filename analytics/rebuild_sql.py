@@ -3,7 +3,7 @@
 One scan per event table builds day-level facts in temporary tables (lines
 grouped by station/product/day and by owner/day in one pass with GROUPING
 SETS); each period is then one GROUP BY over the facts. A sorted set arrives
-as one ``string_agg`` text ("score member ...") that ``lua/fill.lua`` splits,
+as one ``string_agg`` text (a JSON array "[score, member, ...]") that ``lua/fill.lua`` decodes,
 and one script call writes hundreds of keys of a scope: Python touches rows
 of keys, never members. Everything runs inside the rebuild's snapshot, so
 the figures are those of exactly the events with outbox ids up to its
@@ -11,6 +11,8 @@ watermark.
 """
 from __future__ import annotations
 
+import queue
+import threading
 import time
 from dataclasses import dataclass
 from datetime import date
@@ -55,6 +57,7 @@ CREATE TEMP TABLE rb_ads ON COMMIT DROP AS
 SELECT ad_id, {periods.sql_day("played_at")} AS day, count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2
 """),
 ]
+STAGING_SECONDS = 86400  # a staged key waits at most this long for its swap (a crashed rebuild's leftovers)
 STREAM = {"stream_results": True, "max_row_buffer": 20_000}  # a server-side cursor: flat memory
 SOURCE_LINES = "SELECT (SELECT count(*) FROM order_lines) + (SELECT count(*) FROM purchase_lines)"
 
@@ -73,52 +76,75 @@ RETAIL = Kind("retail", "rb_r", ("driver", "device"), None)  # drivers ranked on
 
 
 class Filler:
-    """Bulk writes through ``lua/fill.lua``: buffered per scope (one slot), many keys per call."""
+    """Bulk writes through ``lua/fill.lua``: records buffered per scope (one slot), many keys per
+    call, sent by a thread of their own so that Redis works while the next rows are read."""
 
-    def __init__(self, client, keys_per_call: int = 500, bytes_per_call: int = 1 << 20, calls_per_flush: int = 20):
-        self.client, self.keys_per_call, self.bytes_per_call = client, keys_per_call, bytes_per_call
-        self.calls_per_flush = calls_per_flush
-        self._buffers: dict[str, tuple[list, list, list]] = {}  # scope -> (keys, args, [bytes])
+    def __init__(self, client, generation: str, bytes_per_call: int = 512 * 1024, calls_per_send: int = 8):
+        self.client, self.generation = client, generation
+        self.bytes_per_call, self.calls_per_send = bytes_per_call, calls_per_send
+        self._buffers: dict[str, list] = {}  # scope -> [records, bytes]
         self._calls: list = []
+        self._queue: queue.Queue = queue.Queue(maxsize=4)
+        self._error: BaseException | None = None
+        self._sender = threading.Thread(target=self._send_loop, name="rebuild-fill", daemon=True)
+        self._sender.start()
 
     def add(self, scope: str, key: str, kind: str, at: int | None, payload: str) -> None:
-        keys_, args, size = self._buffers.setdefault(scope, ([], [], [0]))
-        keys_.append(key)
-        args += [kind, str(at or 0), payload]
-        size[0] += len(payload)
-        if len(keys_) >= self.keys_per_call or size[0] >= self.bytes_per_call:
+        buffer = self._buffers.setdefault(scope, [[], 0])
+        buffer[0].append(f"{key}\t{kind}\t{at or 0}\t{payload}")
+        buffer[1] += len(payload) + 64
+        if buffer[1] >= self.bytes_per_call:
             self._call(scope)
 
     def _call(self, scope: str) -> None:
-        keys_, args, _ = self._buffers.pop(scope)
-        self._calls.append(("fill", keys_, args))
-        if len(self._calls) >= self.calls_per_flush:
-            self._send()
+        records, _ = self._buffers.pop(scope)
+        self._calls.append(("fill", [keys.staging_registry(scope, self.generation)],
+                            ["\n".join(records), STAGING_SECONDS]))
+        if len(self._calls) >= self.calls_per_send:
+            self._put()
 
-    def _send(self) -> None:
+    def _put(self) -> None:
+        if self._error is not None:
+            raise self._error
         calls, self._calls = self._calls, []
-        for result in scripts.run(self.client, calls):
-            if isinstance(result, Exception):
-                raise result
+        if calls:
+            self._queue.put(calls)
+
+    def _send_loop(self) -> None:
+        while (calls := self._queue.get()) is not None:
+            try:
+                if self._error is None:
+                    for result in scripts.run(self.client, calls):
+                        if isinstance(result, Exception):
+                            raise result
+            except BaseException as exc:  # reported to the producer at its next put or at close
+                self._error = exc
 
     def flush(self) -> None:
+        """Send everything buffered and wait until Redis has it."""
         for scope in list(self._buffers):
             self._call(scope)
-        self._send()
+        self._put()
+        self._queue.put(None)
+        self._sender.join()
+        if self._error is not None:
+            raise self._error
 
 
 class Staged(Filler):
-    """Writes staging keys; remembers each scope's staged live keys and their expiry for the swap."""
+    """Writes staging keys (registered per scope for the swap)."""
 
-    def __init__(self, client, **kw):
-        super().__init__(client, **kw)
-        self.keys: dict[str, dict[str, int]] = {}  # scope -> live key -> expire-at (0: none)
+    def __init__(self, client, generation: str, **kw):
+        super().__init__(client, generation, **kw)
+        self.scopes: set[str] = set()
+        self.count = 0
         self.now = int(time.time())
 
     def stage(self, scope: str, live: str, kind: str, at: int | None, payload: str) -> None:
         if not payload or (at is not None and at <= self.now):
             return  # nothing, or past its retention (the live key would be gone already)
-        self.keys.setdefault(scope, {})[live] = at or 0
+        self.scopes.add(scope)
+        self.count += 1
         self.add(scope, keys.staging(live), kind, at, payload)
 
 
@@ -151,8 +177,8 @@ def stage_products(conn, staged: Staged, kind: Kind, period: str, start: date | 
     owner = kind.product_owner
     sets = f"GROUPING SETS (({owner}, {g}pid), ({g}pid))" if owner else f"{g}pid"
     sql = f"""
-SELECT {owner if owner else 'NULL'} AS owner, k, string_agg(a || ' ' || pid, ' ') AS by_amount,
-       string_agg(u || ' ' || pid, ' ') AS by_units FROM (
+SELECT {owner if owner else 'NULL'} AS owner, k, '[' || string_agg(a || ',' || pid, ',') || ']' AS by_amount,
+       '[' || string_agg(u || ',' || pid, ',') || ']' AS by_units FROM (
   SELECT {owner + ', ' if owner else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a FROM {kind.table}
   WHERE pid IS NOT NULL {_where(start)} GROUP BY {sets}) g
 GROUP BY 1, 2"""
@@ -180,22 +206,23 @@ WHERE pid IS NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g}d), ({g.rs
             scope = keys.PLATFORM
         bucket, at = _bucket(period, row.k, tz)
         staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
-                     f"amount {row.a} units {row.u} orders {row.o}")
+                     f'["amount",{row.a},"units",{row.u},"orders",{row.o}]')
         if row.s is not None:
             ranking.setdefault(row.k, {})[row.s] = (row.a, row.u, row.o)
     rank_key, figures_key = ((keys.station_rank, keys.station_figures) if kind.name == "wholesale"
                              else (keys.driver_rank, keys.driver_figures))
     for pkey, owners in ranking.items():
         bucket, at = _bucket(period, pkey, tz)
-        staged.stage(keys.PLATFORM, rank_key(bucket), "Z", at, " ".join(f"{a} {i}" for i, (a, _, _) in owners.items()))
+        staged.stage(keys.PLATFORM, rank_key(bucket), "Z", at,
+                     "[" + ",".join(f"{a},{i}" for i, (a, _, _) in owners.items()) + "]")
         staged.stage(keys.PLATFORM, figures_key(bucket), "H", at,
-                     " ".join(f"{i}:u {u} {i}:o {o}" for i, (_, u, o) in owners.items()))
+                     "[" + ",".join(f'"{i}:u",{u},"{i}:o",{o}' for i, (_, u, o) in owners.items()) + "]")
 
 
 def stage_ads(conn, staged: Staged, period: str, start: date | None, tz) -> None:
     k, g = _key(period)
     sql = f"""
-SELECT k, string_agg(plays || ' ' || ad_id, ' ') AS plays FROM (
+SELECT k, '[' || string_agg(plays || ',' || ad_id, ',') || ']' AS plays FROM (
   SELECT {k} AS k, ad_id, sum(plays)::bigint AS plays FROM rb_ads WHERE true {_where(start)} GROUP BY {g}ad_id) g
 GROUP BY k"""
     for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
@@ -221,9 +248,10 @@ def stage_all(conn, staged: Staged, since: date | None, tz, progress=None) -> No
     staged.flush()
 
 
-ACTIVE_DAYS = "SELECT day, string_agg(driver_id::text, ' ') AS ids FROM driver_activity GROUP BY day"
+ACTIVE_DAYS = "SELECT day, '[' || string_agg(driver_id::text, ',') || ']' AS ids FROM driver_activity GROUP BY day"
 CHECKINS = ("SELECT driver_id, CAST(extract(year FROM day) AS int) AS year, "
-            "string_agg(CAST(extract(doy FROM day) - 1 AS int)::text, ' ') AS days FROM driver_activity GROUP BY 1, 2")
+            "'[' || string_agg(CAST(extract(doy FROM day) - 1 AS int)::text, ',') || ']' AS days "
+            "FROM driver_activity GROUP BY 1, 2")
 
 
 def fill_bitmaps(conn, filler: Filler, tz) -> int:

@@ -1,7 +1,8 @@
--- Swap a rebuilt scope in, atomically for that scope (one cluster slot).
--- KEYS[1] generation, KEYS[2] registry, KEYS[3..] pairs (staging key, live key)
+-- Swap a rebuilt scope in, atomically for that scope (one cluster slot). Staging keys are named
+-- by the staging registry and renamed to the live name (same hash tag: same slot).
+-- KEYS[1] generation, KEYS[2] registry, KEYS[3] this rebuild's staging registry of the scope
 -- ARGV[1] new generation, ARGV[2] JSON of the first period keys rebuilt ({"day": "2026-11-01", ...})
--- or '' for all, ARGV[3..] expire-at (0: none) of each pair
+-- or '' for all, ARGV[3] the staging prefix ("bf:rb:") and ARGV[4] the live prefix ("bf:")
 local since = nil
 if ARGV[2] ~= '' then since = cjson.decode(ARGV[2]) end
 local function rebuilt(key)
@@ -17,12 +18,17 @@ for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     redis.call('ZREM', KEYS[2], k)
   end
 end
-for i = 3, #KEYS, 2 do
-  local at = ARGV[(i - 1) / 2 + 2]
-  if redis.call('EXISTS', KEYS[i]) == 1 then
-    redis.call('RENAME', KEYS[i], KEYS[i + 1])
-    redis.call('ZADD', KEYS[2], at == '0' and '+inf' or at, KEYS[i + 1])
+local staged = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+local cut = #ARGV[3]
+for i = 1, #staged, 2 do
+  local stage, at = staged[i], staged[i + 1]
+  local live = ARGV[4] .. string.sub(stage, cut + 1)
+  if redis.call('EXISTS', stage) == 1 then
+    redis.call('RENAME', stage, live)
+    if at == 'inf' then redis.call('PERSIST', live) end
+    redis.call('ZADD', KEYS[2], at, live)
   end
 end
+redis.call('DEL', KEYS[3])
 redis.call('SET', KEYS[1], ARGV[1])
-return 1
+return #staged / 2
