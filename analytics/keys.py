@@ -161,7 +161,7 @@ def staging(key: str) -> str:
 
 
 def staging_registry(scope: str, generation: str) -> str:
-    """The keys one rebuild staged in a scope (sorted set: staging key -> expire-at)."""
+    """The keys one rebuild staged in a scope (a list)."""
     return staging(registry(scope)) + ":" + generation
 
 

@@ -172,7 +172,7 @@ def _swap(store, scopes, generation: str, since: date | None) -> None:
     first = periods.since_keys(since)
     since_arg = json.dumps(first) if first else ""
     calls = [("swap", [keys.generation(scope), keys.registry(scope), keys.staging_registry(scope, generation)],
-              [generation, since_arg, keys.STAGING, keys.LIVE]) for scope in sorted(scopes)]
+              [generation, since_arg, keys.STAGING, keys.LIVE, int(time.time())]) for scope in sorted(scopes)]
     for start in range(0, len(calls), 500):
         for result in scripts.run(store.redis, calls[start:start + 500]):
             if isinstance(result, Exception):

@@ -25,32 +25,39 @@ from analytics import keys, periods, scripts
 DAY_W = periods.sql_day("l.created_at")
 DAY_R = periods.sql_day("l.occurred_at")
 
-# Day-level facts. pid NULL: an owner row (units, amount); otherwise a product row.
+# Day-level facts, one row per (owner0, product, day), (owner0, day) or (owner1, day): the other
+# columns are NULL. Lines are summed whole, and the lines of cancelled orders (few) subtracted,
+# which spares an anti-join per line; a group left at zero stays, as a live cancel leaves it.
+W_SETS = f"GROUPING SETS ((l.station_id, l.product_id, {DAY_W}), (l.station_id, {DAY_W}), (l.driver_id, {DAY_W}))"
+R_SETS = f"GROUPING SETS ((l.product_id, {DAY_R}), (l.driver_id, {DAY_R}), (l.device_id, {DAY_R}))"
 FACTS = [
     ("rb_w", f"""
 CREATE TEMP TABLE rb_w ON COMMIT DROP AS
 SELECT l.station_id AS s, l.driver_id AS d, l.product_id AS pid, {DAY_W} AS day,
        sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o
-FROM order_lines l
-WHERE NOT EXISTS (SELECT 1 FROM orders c WHERE c.status = 'cancelled' AND c.id = l.order_id
-                  AND c.created_at = l.created_at)
-GROUP BY GROUPING SETS ((l.station_id, l.product_id, {DAY_W}), (l.station_id, l.driver_id, {DAY_W}))
+FROM order_lines l GROUP BY {W_SETS}
+"""),
+    ("rb_w_cancelled", f"""
+INSERT INTO rb_w (s, d, pid, day, u, a, o)
+SELECT l.station_id, l.driver_id, l.product_id, {DAY_W}, -sum(l.quantity), -sum(l.amount_cents), 0
+FROM orders c JOIN order_lines l ON l.order_id = c.id AND l.created_at = c.created_at
+WHERE c.status = 'cancelled' GROUP BY {W_SETS}
 """),
     ("rb_w_orders", f"""
 INSERT INTO rb_w (s, d, pid, day, u, a, o)
 SELECT l.station_id, l.driver_id, NULL, {DAY_W}, 0, 0, count(*) FROM orders l
-WHERE l.status <> 'cancelled' GROUP BY 1, 2, 4
+WHERE l.status <> 'cancelled' GROUP BY GROUPING SETS ((l.station_id, {DAY_W}), (l.driver_id, {DAY_W}))
 """),
     ("rb_r", f"""
 CREATE TEMP TABLE rb_r ON COMMIT DROP AS
 SELECT l.driver_id AS s, l.device_id AS d, l.product_id AS pid, {DAY_R} AS day,
        sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o
-FROM purchase_lines l
-GROUP BY GROUPING SETS ((l.product_id, {DAY_R}), (l.driver_id, l.device_id, {DAY_R}))
+FROM purchase_lines l GROUP BY {R_SETS}
 """),
     ("rb_r_orders", f"""
 INSERT INTO rb_r (s, d, pid, day, u, a, o)
-SELECT l.driver_id, l.device_id, NULL, {DAY_R}, 0, 0, count(*) FROM purchases l GROUP BY 1, 2, 4
+SELECT l.driver_id, l.device_id, NULL, {DAY_R}, 0, 0, count(*) FROM purchases l
+GROUP BY GROUPING SETS ((l.driver_id, {DAY_R}), (l.device_id, {DAY_R}))
 """),
     ("rb_ads", f"""
 CREATE TEMP TABLE rb_ads ON COMMIT DROP AS
@@ -141,7 +148,7 @@ class Staged(Filler):
         self.now = int(time.time())
 
     def stage(self, scope: str, live: str, kind: str, at: int | None, payload: str) -> None:
-        if not payload or (at is not None and at <= self.now):
+        if payload in ("", "[]") or (at is not None and at <= self.now):
             return  # nothing, or past its retention (the live key would be gone already)
         self.scopes.add(scope)
         self.count += 1
@@ -180,7 +187,7 @@ def stage_products(conn, staged: Staged, kind: Kind, period: str, start: date | 
 SELECT {owner if owner else 'NULL'} AS owner, k, '[' || string_agg(a || ',' || pid, ',') || ']' AS by_amount,
        '[' || string_agg(u || ',' || pid, ',') || ']' AS by_units FROM (
   SELECT {owner + ', ' if owner else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a FROM {kind.table}
-  WHERE pid IS NOT NULL {_where(start)} GROUP BY {sets}) g
+  WHERE pid IS NOT NULL {_where(start)} GROUP BY {sets} HAVING sum(a) <> 0) g
 GROUP BY 1, 2"""
     for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
         scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[0], row.owner)
@@ -190,31 +197,30 @@ GROUP BY 1, 2"""
 
 
 def stage_totals(conn, staged: Staged, kind: Kind, period: str, start: date | None, tz) -> None:
+    """Totals hashes of every scope, and the platform ranking of the first owner (stations, drivers)."""
     k, g = _key(period)
-    sql = f"""
-SELECT s, d, {k} AS k, sum(u)::bigint AS u, sum(a)::bigint AS a, sum(o)::bigint AS o FROM {kind.table}
-WHERE pid IS NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g}d), ({g.rstrip(', ')}))"""
+    sums = f"{k} AS k, sum(u)::bigint AS u, sum(a)::bigint AS a, sum(o)::bigint AS o FROM {kind.table}"
+    first = f"""SELECT s AS owner, {sums}
+WHERE pid IS NULL AND s IS NOT NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g.rstrip(', ')}))"""
+    second = f"SELECT d AS owner, {sums} WHERE pid IS NULL AND d IS NOT NULL {_where(start)} GROUP BY {g}d"
     ranking: dict[str, dict[int, tuple]] = {}
-    for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
-        if row.o is None:  # the grand-total grouping set yields one row of NULLs when there are no sales
-            continue
-        if row.s is not None:
-            scope = keys.scope_of(kind.owners[0], row.s)
-        elif row.d is not None:
-            scope = keys.scope_of(kind.owners[1], row.d)
-        else:
-            scope = keys.PLATFORM
-        bucket, at = _bucket(period, row.k, tz)
-        staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
-                     f'["amount",{row.a},"units",{row.u},"orders",{row.o}]')
-        if row.s is not None:
-            ranking.setdefault(row.k, {})[row.s] = (row.a, row.u, row.o)
+    for owner_kind, sql in ((kind.owners[0], first), (kind.owners[1], second)):
+        for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
+            if row.o is None:  # the grand-total grouping set yields one row of NULLs when there are no sales
+                continue
+            scope = keys.PLATFORM if row.owner is None else keys.scope_of(owner_kind, row.owner)
+            bucket, at = _bucket(period, row.k, tz)
+            staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
+                         f'["amount",{row.a},"units",{row.u},"orders",{row.o}]')
+            if row.owner is not None and owner_kind == kind.owners[0]:
+                ranking.setdefault(row.k, {})[row.owner] = (row.a, row.u, row.o)
     rank_key, figures_key = ((keys.station_rank, keys.station_figures) if kind.name == "wholesale"
                              else (keys.driver_rank, keys.driver_figures))
     for pkey, owners in ranking.items():
         bucket, at = _bucket(period, pkey, tz)
+        # as live: every owner of the period has its fields, only non-zero amounts are ranked
         staged.stage(keys.PLATFORM, rank_key(bucket), "Z", at,
-                     "[" + ",".join(f"{a},{i}" for i, (a, _, _) in owners.items()) + "]")
+                     "[" + ",".join(f"{a},{i}" for i, (a, _, _) in owners.items() if a) + "]")
         staged.stage(keys.PLATFORM, figures_key(bucket), "H", at,
                      "[" + ",".join(f'"{i}:u",{u},"{i}:o",{o}' for i, (_, u, o) in owners.items()) + "]")
 

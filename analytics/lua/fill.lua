@@ -1,7 +1,7 @@
 -- Bulk writes of a rebuild: many keys of one scope (one slot) per call. The keys are named in
 -- the document rather than in KEYS (they share KEYS[1]'s hash tag, hence its slot): a rebuild
 -- writes hundreds of thousands of keys, and naming each twice would double what is sent.
--- KEYS[1] the staging registry of this rebuild in the scope (sorted set: staged key -> expire-at)
+-- KEYS[1] the staging registry of this rebuild in the scope (a list of the staged keys)
 -- ARGV[1] records "key\tkind\texpire-at\tpayload" joined by "\n", each payload a JSON array; kinds:
 --   'H' hash, payload [field, value, ...], staged (replaces the key, registered for the swap)
 --   'Z' sorted set, payload [score, member, ...], staged likewise
@@ -21,7 +21,7 @@ for line in string.gmatch(ARGV[1], '[^\n]+') do
     redis.call('DEL', key)
     local command = kind == 'H' and 'HSET' or 'ZADD'
     each_chunk(payload, function(...) redis.call(command, key, ...) end)
-    redis.call('ZADD', KEYS[1], at == '0' and '+inf' or at, key)
+    redis.call('RPUSH', KEYS[1], key)
   end
   if at ~= '0' then
     redis.call('EXPIREAT', key, at)

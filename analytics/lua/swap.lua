@@ -1,8 +1,8 @@
 -- Swap a rebuilt scope in, atomically for that scope (one cluster slot). Staging keys are named
 -- by the staging registry and renamed to the live name (same hash tag: same slot).
--- KEYS[1] generation, KEYS[2] registry, KEYS[3] this rebuild's staging registry of the scope
+-- KEYS[1] generation, KEYS[2] registry, KEYS[3] this rebuild's staging registry of the scope (a list)
 -- ARGV[1] new generation, ARGV[2] JSON of the first period keys rebuilt ({"day": "2026-11-01", ...})
--- or '' for all, ARGV[3] the staging prefix ("bf:rb:") and ARGV[4] the live prefix ("bf:")
+-- or '' for all, ARGV[3] the staging prefix ("bf:rb:"), ARGV[4] the live prefix ("bf:"), ARGV[5] now
 local since = nil
 if ARGV[2] ~= '' then since = cjson.decode(ARGV[2]) end
 local function rebuilt(key)
@@ -18,17 +18,21 @@ for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
     redis.call('ZREM', KEYS[2], k)
   end
 end
-local staged = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+local staged = redis.call('LRANGE', KEYS[3], 0, -1)
 local cut = #ARGV[3]
-for i = 1, #staged, 2 do
-  local stage, at = staged[i], staged[i + 1]
+for _, stage in ipairs(staged) do
   local live = ARGV[4] .. string.sub(stage, cut + 1)
-  if redis.call('EXISTS', stage) == 1 then
+  local ttl = redis.call('TTL', stage)
+  if ttl > 0 then
     redis.call('RENAME', stage, live)
-    if at == 'inf' then redis.call('PERSIST', live) end
-    redis.call('ZADD', KEYS[2], at, live)
+    if string.sub(live, -6) == ':total' then  -- all-time figures never expire (the TTL was a safety net)
+      redis.call('PERSIST', live)
+      redis.call('ZADD', KEYS[2], '+inf', live)
+    else
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[5]) + ttl, live)
+    end
   end
 end
 redis.call('DEL', KEYS[3])
 redis.call('SET', KEYS[1], ARGV[1])
-return #staged / 2
+return #staged
