@@ -170,6 +170,11 @@ def built() -> str:
     return _k(PLATFORM, "built")
 
 
+def rebuilding() -> str:
+    """Set while a rebuild writes staging keys: found at the start of the next one, its leftovers go."""
+    return _k(PLATFORM, "rebuilding")
+
+
 def rebuild_lock() -> str:
     """Held while a rebuild runs (a ``store.locks.JobLock`` named ``rebuild``)."""
     return lock_key("rebuild")

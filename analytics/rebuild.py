@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import threading
 import time
 from datetime import date, datetime, timezone
 
@@ -32,7 +33,8 @@ from sqlalchemy import text
 from analytics import catalogue, keys, periods, scripts
 from analytics.apply import MAX_ATTEMPTS, apply_events
 from analytics.plan import Planner
-from analytics.rebuild_sql import FACTS, Filler, Staged, build_facts, fill_bitmaps, stage_all
+from analytics.rebuild_fill import STAGING_SECONDS, Filler, Staged
+from analytics.rebuild_sql import LANES, SOURCE_LINES, STEPS, build_facts, fill_bitmaps, stage_lane
 from store.locks import JobLock
 
 log = logging.getLogger(__name__)
@@ -79,31 +81,57 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
 
     started = time.monotonic()
     generation = secrets.token_hex(6)
+    _clear_leftovers(store)
     replaced = replaced_by(since)
     tz = store.settings.tz
-    bar = tqdm(total=len(FACTS) + 25 + 3, unit="step", desc="rebuild", disable=not progress)
-    staged = Staged(store.redis, generation)
-    with store.engine.connect() as holder, store.engine.connect() as work:
-        holder = holder.execution_options(isolation_level="REPEATABLE READ")
-        work = work.execution_options(isolation_level="REPEATABLE READ")
-        holder.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-        holder.exec_driver_sql("LOCK TABLE outbox IN SHARE MODE")
-        snapshot = holder.execute(text("SELECT pg_export_snapshot()")).scalar()
-        watermark = holder.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar()
-        work.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-        holder.rollback()  # the lock goes: ingest writes events again
-        work.exec_driver_sql("SET LOCAL work_mem = '256MB'")
-        phases = {"snapshot": time.monotonic()}
-        lines = build_facts(work, tz.key)
-        bar.update(len(FACTS))
-        phases["facts"] = time.monotonic()
-        stage_all(work, staged, since, tz, progress=bar)
-        phases["staging"] = time.monotonic()
-        scopes = _entity_scopes(work) | staged.scopes | {keys.PLATFORM}
-        pending = work.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
-        indexed = _reindex(store, work, generation)
-        phases["catalogue"] = time.monotonic()
-        work.rollback()
+    bar = tqdm(total=STEPS + 3, unit="step", desc="rebuild", disable=not progress)
+    schemas = {lane: f"rebuild_{generation}_{lane}" for lane in LANES}
+    lanes = {lane: Staged(store.redis, generation) for lane in LANES}
+    workers: list[_Worker] = []
+    try:
+        with store.engine.connect() as holder, store.engine.connect() as anchor, store.engine.connect() as facts:
+            holder = holder.execution_options(isolation_level="REPEATABLE READ")
+            anchor = anchor.execution_options(isolation_level="REPEATABLE READ")
+            facts = facts.execution_options(isolation_level="REPEATABLE READ")
+            holder.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
+            holder.exec_driver_sql("LOCK TABLE outbox IN SHARE MODE")
+            snapshot = holder.execute(text("SELECT pg_export_snapshot()")).scalar()
+            watermark = holder.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar()
+            anchor.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            holder.rollback()  # the lock goes: ingest writes events again
+            # ``anchor`` keeps the snapshot alive (an export lives as long as its transaction)
+            snapshot = anchor.execute(text("SELECT pg_export_snapshot()")).scalar()
+            phases = {"snapshot": time.monotonic()}
+            lines = anchor.execute(text(SOURCE_LINES)).scalar()
+            scopes = _entity_scopes(anchor) | {keys.PLATFORM}
+            pending = anchor.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
+            indexing = _Worker("catalogue", lambda: _reindex(store, anchor, generation))
+            workers.append(indexing)
+            for lane, ((inside, after), _) in LANES.items():
+                path = [schemas[lane]]
+                facts.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+                facts.exec_driver_sql(f'CREATE SCHEMA "{schemas[lane]}"')
+                facts.exec_driver_sql(f"SET LOCAL search_path = {schemas[lane]}, public")
+                first = lane == next(iter(LANES))
+                build_facts(facts, inside, tz.key, parallel=first)
+                facts.commit()
+                facts.exec_driver_sql(f"SET LOCAL search_path = {schemas[lane]}, public")
+                build_facts(facts, after, tz.key, parallel=first)
+                facts.commit()
+                bar.update(len(inside) + len(after))
+                phases[f"facts_{lane}"] = time.monotonic()
+                workers.append(_Worker(lane, _stage_lane, store, schemas[lane], lane, lanes[lane], since, bar))
+            for worker in workers:
+                worker.join()
+                if worker.error is not None:
+                    raise worker.error
+            indexed = indexing.result
+            phases["staging"] = time.monotonic()
+            anchor.rollback()
+    finally:
+        _drop_schemas(store, schemas.values())
+    for staged in lanes.values():
+        scopes |= staged.scopes
     bar.update(1)
     _settle_pending(store, pending, replaced)
     _swap(store, scopes, generation, since)
@@ -116,14 +144,68 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
     seconds = time.monotonic() - started
     result = {"generation": generation, "watermark": watermark, "since": since.isoformat() if since else None,
               "lines": lines, "seconds": round(seconds, 3), "lines_per_second": round(lines / seconds) if seconds else 0,
-              "scopes": len(scopes), "keys": staged.count,
+              "scopes": len(scopes), "keys": sum(staged.count for staged in lanes.values()),
               "pending_at_snapshot": len(pending), "reapplied": reapplied, **indexed,
               "phase_seconds": _durations(started, phases)}
     if since is None:
         store.redis.set(keys.built(), json.dumps({
             "at": datetime.now(timezone.utc).isoformat(), "watermark": watermark, "generation": generation}))
+    store.redis.delete(keys.rebuilding())
     log.info("rebuild done: %s", result)
     return result
+
+
+class _Worker(threading.Thread):
+    """A function on a thread of its own; its result or error kept for the rebuild's thread."""
+
+    def __init__(self, name: str, func, *args):
+        super().__init__(name=f"rebuild-{name}", daemon=True)
+        self.func, self.args = func, args
+        self.result, self.error = None, None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.result = self.func(*self.args)
+        except BaseException as exc:  # re-raised by the rebuild's thread
+            self.error = exc
+
+
+def _stage_lane(store, schema: str, lane: str, staged, since, bar) -> None:
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql(f"SET LOCAL search_path = {schema}, public")
+        stage_lane(conn, lane, staged, since, store.settings.tz, bar)
+        conn.rollback()
+
+
+def _drop_schemas(store, names) -> None:
+    with store.engine.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+
+
+def _clear_leftovers(store) -> None:
+    """Fact schemas and staging keys of a rebuild that did not finish (the keys' TTL would remove
+    them within a day)."""
+    with store.engine.connect() as conn:
+        names = conn.execute(text("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rebuild\\_%'")).scalars().all()
+    _drop_schemas(store, names)
+    if not store.redis.set(keys.rebuilding(), "1", ex=STAGING_SECONDS, get=True):
+        return
+    batch = []
+    for key in store.redis.scan_iter(match=keys.STAGING + "*", count=10_000):
+        batch.append(key)
+        if len(batch) == 1000:
+            _unlink(store, batch)
+            batch = []
+    _unlink(store, batch)
+
+
+def _unlink(store, batch) -> None:
+    pipe = store.redis.pipeline(transaction=False)
+    for key in batch:
+        pipe.unlink(key)  # one key per command: a cluster pipeline sends each to its slot
+    pipe.execute()
 
 
 def _durations(started: float, marks: dict) -> dict:
@@ -172,7 +254,7 @@ def _swap(store, scopes, generation: str, since: date | None) -> None:
     first = periods.since_keys(since)
     since_arg = json.dumps(first) if first else ""
     calls = [("swap", [keys.generation(scope), keys.registry(scope), keys.staging_registry(scope, generation)],
-              [generation, since_arg, keys.STAGING, keys.LIVE, int(time.time())]) for scope in sorted(scopes)]
+              [generation, since_arg, keys.STAGING, keys.LIVE]) for scope in sorted(scopes)]
     for start in range(0, len(calls), 500):
         for result in scripts.run(store.redis, calls[start:start + 500]):
             if isinstance(result, Exception):

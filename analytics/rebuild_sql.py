@@ -1,72 +1,128 @@
 """The rebuild's aggregates: every counted figure from Postgres, written to staging keys.
 
-One scan per event table builds day-level facts in temporary tables (lines
-grouped by station/product/day and by owner/day in one pass with GROUPING
-SETS); each period is then one GROUP BY over the facts. A sorted set arrives
-as one ``string_agg`` text (a JSON array "[score, member, ...]") that ``lua/fill.lua`` decodes,
-and one script call writes hundreds of keys of a scope: Python touches rows
-of keys, never members. Everything runs inside the rebuild's snapshot, so
-the figures are those of exactly the events with outbox ids up to its
-watermark.
+Day-level facts first: tables made by CREATE TABLE AS, each a plain
+GROUP BY that Postgres runs in parallel workers (GROUPING SETS and
+INSERT ... SELECT never are), read through one view per kind, and rolled up
+to months for the coarser periods. The lines of cancelled orders (few) are
+subtracted from the groups afterwards, which spares an anti-join per line; a
+group left at zero stays, as a live cancel leaves it.
+Each period is then one GROUP BY over the facts; a sorted set arrives as one
+``string_agg`` JSON array ("[score, member, ...]") that ``lua/fill.lua``
+decodes, so Python handles keys, never members.
+
+The facts are computed in the rebuild's snapshot, one lane after the other
+(each with every core: parallel workers), into UNLOGGED tables of a schema per
+lane and rebuild (``rebuild_<generation>_<lane>``), committed so that each
+lane's staging can start on a connection of its own while the next lane's
+facts are computed: products and stations first, then drivers, devices,
+retail and ads. What only reads those tables runs after their commit (rows written
+after the snapshot are invisible in it). The schemas are dropped at the end.
 """
 from __future__ import annotations
 
-import queue
-import threading
-import time
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import text
 
-from analytics import keys, periods, scripts
+from analytics import keys, periods
 
 DAY_W = periods.sql_day("l.created_at")
 DAY_R = periods.sql_day("l.occurred_at")
-
-# Day-level facts, one row per (owner0, product, day), (owner0, day) or (owner1, day): the other
-# columns are NULL. Lines are summed whole, and the lines of cancelled orders (few) subtracted,
-# which spares an anti-join per line; a group left at zero stays, as a live cancel leaves it.
-W_SETS = f"GROUPING SETS ((l.station_id, l.product_id, {DAY_W}), (l.station_id, {DAY_W}), (l.driver_id, {DAY_W}))"
-R_SETS = f"GROUPING SETS ((l.product_id, {DAY_R}), (l.driver_id, {DAY_R}), (l.device_id, {DAY_R}))"
-FACTS = [
-    ("rb_w", f"""
-CREATE TEMP TABLE rb_w ON COMMIT DROP AS
-SELECT l.station_id AS s, l.driver_id AS d, l.product_id AS pid, {DAY_W} AS day,
-       sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o
-FROM order_lines l GROUP BY {W_SETS}
-"""),
-    ("rb_w_cancelled", f"""
-INSERT INTO rb_w (s, d, pid, day, u, a, o)
-SELECT l.station_id, l.driver_id, l.product_id, {DAY_W}, -sum(l.quantity), -sum(l.amount_cents), 0
-FROM orders c JOIN order_lines l ON l.order_id = c.id AND l.created_at = c.created_at
-WHERE c.status = 'cancelled' GROUP BY {W_SETS}
-"""),
-    ("rb_w_orders", f"""
-INSERT INTO rb_w (s, d, pid, day, u, a, o)
-SELECT l.station_id, l.driver_id, NULL, {DAY_W}, 0, 0, count(*) FROM orders l
-WHERE l.status <> 'cancelled' GROUP BY GROUPING SETS ((l.station_id, {DAY_W}), (l.driver_id, {DAY_W}))
-"""),
-    ("rb_r", f"""
-CREATE TEMP TABLE rb_r ON COMMIT DROP AS
-SELECT l.driver_id AS s, l.device_id AS d, l.product_id AS pid, {DAY_R} AS day,
-       sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o
-FROM purchase_lines l GROUP BY {R_SETS}
-"""),
-    ("rb_r_orders", f"""
-INSERT INTO rb_r (s, d, pid, day, u, a, o)
-SELECT l.driver_id, l.device_id, NULL, {DAY_R}, 0, 0, count(*) FROM purchases l
-GROUP BY GROUPING SETS ((l.driver_id, {DAY_R}), (l.device_id, {DAY_R}))
-"""),
-    ("rb_ads", f"""
-CREATE TEMP TABLE rb_ads ON COMMIT DROP AS
-SELECT ad_id, {periods.sql_day("played_at")} AS day, count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2
-"""),
-]
-STAGING_SECONDS = 86400  # a staged key waits at most this long for its swap (a crashed rebuild's leftovers)
+COLUMNS = "s, d, pid, day, u, a, o"
 STREAM = {"stream_results": True, "max_row_buffer": 20_000}  # a server-side cursor: flat memory
+# Parallel workers for the first lane's facts, computed while the cores have little else to do;
+# the next lanes' facts share them with the staging of the first, where workers only add overhead.
+PARALLEL = ["SET LOCAL parallel_setup_cost = 0", "SET LOCAL parallel_tuple_cost = 0",
+            "SET LOCAL work_mem = '256MB'"]
+SERIAL = ["SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL work_mem = '256MB'"]
 SOURCE_LINES = "SELECT (SELECT count(*) FROM order_lines) + (SELECT count(*) FROM purchase_lines)"
+
+
+def _sums(source: str, s: str, d: str, pid: str, day: str, sign: str = "", where: str = "") -> str:
+    group = ", ".join(x for x in (s, d, pid, day) if x != "NULL")
+    return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST({pid} AS int) AS pid, {day} AS day, "
+            f"{sign}sum(l.quantity)::bigint AS u, {sign}sum(l.amount_cents)::bigint AS a, 0::bigint AS o "
+            f"FROM {source} {where} GROUP BY {group}")
+
+
+def _counts(head: str, s: str, d: str, day: str, where: str) -> str:
+    group = ", ".join(x for x in (s, d, day) if x != "NULL")
+    return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST(NULL AS int) AS pid, {day} AS day, "
+            f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l {where} GROUP BY {group}")
+
+
+def _facts(view: str, parts: dict[str, str], derived: dict[str, str] | None = None,
+           cancels: dict[str, tuple] | None = None) -> tuple[list, list]:
+    """(steps in the snapshot, steps after it). In the snapshot: ``parts`` from the event tables, and
+    ``rb_c`` (the lines of cancelled orders) when ``cancels`` names the part -> the columns (besides
+    day) that match its rows with them. After it, on the committed tables: the cancels subtracted,
+    ``derived`` parts (from the others), the view, and its months (``{view}_m``: a month's rows at
+    its first day, which every coarser period reads instead of the days)."""
+    inside, after = [], []
+    if cancels:
+        inside.append(("rb_c", f"CREATE UNLOGGED TABLE rb_c AS {_CANCELLED_LINES}"))
+    for name, sql in parts.items():
+        inside.append((f"{view}_{name}", f"CREATE UNLOGGED TABLE {view}_{name} AS {sql}"))
+    for name, cols in (cancels or {}).items():
+        match = " AND ".join(f"t.{c} = x.{c}" for c in (*cols, "day"))
+        after.append((f"{view}_{name}:cancels", f"""
+UPDATE {view}_{name} t SET u = t.u - x.u, a = t.a - x.a
+FROM (SELECT {', '.join(cols)}, day, sum(u) AS u, sum(a) AS a FROM rb_c GROUP BY {', '.join(cols)}, day) x
+WHERE {match}"""))
+    for name, sql in (derived or {}).items():
+        after.append((f"{view}_{name}", f"CREATE UNLOGGED TABLE {view}_{name} AS {sql}"))
+    union = " UNION ALL ".join(f"SELECT {COLUMNS} FROM {view}_{name}" for name in (*parts, *(derived or {})))
+    months = (f"CREATE UNLOGGED TABLE {view}_m AS SELECT s, d, pid, "
+              f"CAST(date_trunc('month', day) AS date) AS day, sum(u)::bigint AS u, sum(a)::bigint AS a, "
+              f"sum(o)::bigint AS o FROM {view} GROUP BY 1, 2, 3, 4")
+    return inside, after + [(view, f"CREATE VIEW {view} AS {union}"), (f"{view}_m", months)]
+
+
+def _both(*facts) -> tuple[list, list]:
+    return [s for inside, _ in facts for s in inside], [s for _, after in facts for s in after]
+
+
+# The lines of cancelled orders (few), looked up by the index from each such order: OFFSET 0 keeps
+# the planner from turning it into a join that scans every line.
+_CANCELLED_LINES = f"""
+SELECT l.station_id AS s, l.driver_id AS d, l.product_id AS pid, {periods.sql_day("l.created_at")} AS day,
+       l.quantity::bigint AS u, l.amount_cents::bigint AS a
+FROM orders c CROSS JOIN LATERAL (SELECT * FROM order_lines x WHERE x.order_id = c.id
+                                  AND x.created_at = c.created_at OFFSET 0) l
+WHERE c.status = 'cancelled'"""
+
+
+def _source(table: str, period: str) -> str:
+    """Days for days and weeks; months for months, years and all time."""
+    return table if period in ("day", "week") else f"{table}_m"
+
+
+_LIVE_ORDERS = "WHERE l.status <> 'cancelled'"
+PRODUCTS_LANE_FACTS = _facts("rb_w", {
+    "p": _sums("order_lines l", "l.station_id", "NULL", "l.product_id", DAY_W),
+    "os": _counts("orders", "l.station_id", "NULL", DAY_W, _LIVE_ORDERS),
+}, derived={  # a station's day from its products' days: no second pass over the lines
+    "s": "SELECT s, d, CAST(NULL AS int) AS pid, day, sum(u)::bigint AS u, sum(a)::bigint AS a, 0::bigint AS o "
+         "FROM rb_w_p GROUP BY s, d, day",
+}, cancels={"p": ("s", "pid")})
+_ADS = ("rb_ads", f"CREATE UNLOGGED TABLE rb_ads AS SELECT ad_id, {periods.sql_day('played_at')} AS day, "
+                  "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")
+OWNERS_LANE_FACTS = _both(
+    _facts("rb_w", {
+        "d": _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W),
+        "od": _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS),
+    }, cancels={"d": ("d",)}),
+    _facts("rb_r", {
+        "p": _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R),
+        "s": _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R),
+        "d": _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R),
+        "os": _counts("purchases", "l.driver_id", "NULL", DAY_R, ""),
+        "od": _counts("purchases", "NULL", "l.device_id", DAY_R, ""),
+    }),
+    ([_ADS], []),
+)
 
 
 @dataclass(frozen=True)
@@ -82,91 +138,18 @@ WHOLESALE = Kind("wholesale", "rb_w", ("station", "driver"), "s")  # stations ra
 RETAIL = Kind("retail", "rb_r", ("driver", "device"), None)  # drivers ranked on the platform
 
 
-class Filler:
-    """Bulk writes through ``lua/fill.lua``: records buffered per scope (one slot), many keys per
-    call, sent by a thread of their own so that Redis works while the next rows are read."""
-
-    def __init__(self, client, generation: str, bytes_per_call: int = 512 * 1024, calls_per_send: int = 8):
-        self.client, self.generation = client, generation
-        self.bytes_per_call, self.calls_per_send = bytes_per_call, calls_per_send
-        self._buffers: dict[str, list] = {}  # scope -> [records, bytes]
-        self._calls: list = []
-        self._queue: queue.Queue = queue.Queue(maxsize=4)
-        self._error: BaseException | None = None
-        self._sender = threading.Thread(target=self._send_loop, name="rebuild-fill", daemon=True)
-        self._sender.start()
-
-    def add(self, scope: str, key: str, kind: str, at: int | None, payload: str) -> None:
-        buffer = self._buffers.setdefault(scope, [[], 0])
-        buffer[0].append(f"{key}\t{kind}\t{at or 0}\t{payload}")
-        buffer[1] += len(payload) + 64
-        if buffer[1] >= self.bytes_per_call:
-            self._call(scope)
-
-    def _call(self, scope: str) -> None:
-        records, _ = self._buffers.pop(scope)
-        self._calls.append(("fill", [keys.staging_registry(scope, self.generation)],
-                            ["\n".join(records), STAGING_SECONDS]))
-        if len(self._calls) >= self.calls_per_send:
-            self._put()
-
-    def _put(self) -> None:
-        if self._error is not None:
-            raise self._error
-        calls, self._calls = self._calls, []
-        if calls:
-            self._queue.put(calls)
-
-    def _send_loop(self) -> None:
-        while (calls := self._queue.get()) is not None:
-            try:
-                if self._error is None:
-                    for result in scripts.run(self.client, calls):
-                        if isinstance(result, Exception):
-                            raise result
-            except BaseException as exc:  # reported to the producer at its next put or at close
-                self._error = exc
-
-    def flush(self) -> None:
-        """Send everything buffered and wait until Redis has it."""
-        for scope in list(self._buffers):
-            self._call(scope)
-        self._put()
-        self._queue.put(None)
-        self._sender.join()
-        if self._error is not None:
-            raise self._error
-
-
-class Staged(Filler):
-    """Writes staging keys (registered per scope for the swap)."""
-
-    def __init__(self, client, generation: str, **kw):
-        super().__init__(client, generation, **kw)
-        self.scopes: set[str] = set()
-        self.count = 0
-        self.now = int(time.time())
-
-    def stage(self, scope: str, live: str, kind: str, at: int | None, payload: str) -> None:
-        if payload in ("", "[]") or (at is not None and at <= self.now):
-            return  # nothing, or past its retention (the live key would be gone already)
-        self.scopes.add(scope)
-        self.count += 1
-        self.add(scope, keys.staging(live), kind, at, payload)
-
-
 def periods_to_build(since: date | None) -> list[tuple[str, date | None]]:
     """(period, first day of the facts to read) for each period rebuilt."""
     return [(p, None if since is None or p == "total" else periods.period_start(p, since)) for p in periods.PERIODS]
 
 
-def build_facts(conn, tz_name: str) -> int:
-    """The day-level facts; returns how many order and purchase lines they summarise."""
-    for _, sql in FACTS:
+def build_facts(conn, facts, tz_name: str, parallel: bool = True) -> None:
+    for statement in PARALLEL if parallel else SERIAL:
+        conn.exec_driver_sql(statement)
+    for name, sql in facts:
         conn.execute(text(sql), {"tz": tz_name})
-    for table in ("rb_w", "rb_r", "rb_ads"):
-        conn.execute(text(f"ANALYZE {table}"))
-    return conn.execute(text(SOURCE_LINES)).scalar()
+        if sql.lstrip().startswith(("CREATE UNLOGGED TABLE", "UPDATE")):
+            conn.execute(text(f"ANALYZE {name.split(':')[0]}"))
 
 
 def _key(period: str) -> tuple[str, str]:
@@ -179,41 +162,54 @@ def _where(start: date | None) -> str:
     return "" if start is None else "AND day >= :start"
 
 
-def stage_products(conn, staged: Staged, kind: Kind, period: str, start: date | None, tz) -> None:
+@lru_cache(maxsize=None)
+def _bucket(period: str, pkey: str, tz) -> tuple[str, int | None]:
+    if period == "total":
+        return "total", None
+    return f"{period}:{pkey}", periods.expire_at(period, pkey, tz)
+
+
+def stage_products(conn, staged, kind: Kind, period: str, start: date | None, tz) -> None:
     k, g = _key(period)
+    table = _source(kind.table, period)
     owner = kind.product_owner
-    sets = f"GROUPING SETS (({owner}, {g}pid), ({g}pid))" if owner else f"{g}pid"
-    sql = f"""
-SELECT {owner if owner else 'NULL'} AS owner, k, '[' || string_agg(a || ',' || pid, ',') || ']' AS by_amount,
-       '[' || string_agg(u || ',' || pid, ',') || ']' AS by_units FROM (
-  SELECT {owner + ', ' if owner else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a FROM {kind.table}
-  WHERE pid IS NOT NULL {_where(start)} GROUP BY {sets} HAVING sum(a) <> 0) g
-GROUP BY 1, 2"""
-    for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
-        scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[0], row.owner)
-        bucket, at = _bucket(period, row.k, tz)
-        staged.stage(scope, keys.product_rank(scope, kind.name, "amount", bucket), "Z", at, row.by_amount)
-        staged.stage(scope, keys.product_rank(scope, kind.name, "units", bucket), "Z", at, row.by_units)
-
-
-def stage_totals(conn, staged: Staged, kind: Kind, period: str, start: date | None, tz) -> None:
-    """Totals hashes of every scope, and the platform ranking of the first owner (stations, drivers)."""
-    k, g = _key(period)
-    sums = f"{k} AS k, sum(u)::bigint AS u, sum(a)::bigint AS a, sum(o)::bigint AS o FROM {kind.table}"
-    first = f"""SELECT s AS owner, {sums}
-WHERE pid IS NULL AND s IS NOT NULL {_where(start)} GROUP BY GROUPING SETS (({g}s), ({g.rstrip(', ')}))"""
-    second = f"SELECT d AS owner, {sums} WHERE pid IS NULL AND d IS NOT NULL {_where(start)} GROUP BY {g}d"
-    ranking: dict[str, dict[int, tuple]] = {}
-    for owner_kind, sql in ((kind.owners[0], first), (kind.owners[1], second)):
+    levels = [(None, f"{g}pid")]
+    if owner:
+        levels.append((owner, f"{owner}, {g}pid"))
+    for level, group in levels:
+        if level and period == "day":  # the facts are these groups already
+            inner = f"SELECT {level}, {k} AS k, pid, u, a FROM {table} WHERE pid IS NOT NULL AND a <> 0 {_where(start)}"
+        else:
+            inner = (f"SELECT {level + ', ' if level else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a "
+                     f"FROM {table} WHERE pid IS NOT NULL {_where(start)} GROUP BY {group} HAVING sum(a) <> 0")
+        sql = f"""
+SELECT {level or 'NULL'} AS owner, k, '[' || string_agg(a || ',' || pid, ',') || ']' AS by_amount,
+       '[' || string_agg(u || ',' || pid, ',') || ']' AS by_units FROM ({inner}) g GROUP BY 1, 2"""
         for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
-            if row.o is None:  # the grand-total grouping set yields one row of NULLs when there are no sales
-                continue
-            scope = keys.PLATFORM if row.owner is None else keys.scope_of(owner_kind, row.owner)
+            scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[0], row.owner)
             bucket, at = _bucket(period, row.k, tz)
-            staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
-                         f'["amount",{row.a},"units",{row.u},"orders",{row.o}]')
-            if row.owner is not None and owner_kind == kind.owners[0]:
-                ranking.setdefault(row.k, {})[row.owner] = (row.a, row.u, row.o)
+            staged.stage(scope, keys.product_rank(scope, kind.name, "amount", bucket), "Z", at, row.by_amount)
+            staged.stage(scope, keys.product_rank(scope, kind.name, "units", bucket), "Z", at, row.by_units)
+
+
+def stage_totals(conn, staged, kind: Kind, owner: int, period: str, start: date | None, tz) -> None:
+    """Totals hashes of one owner column's scopes; for the first owner also the platform's totals
+    and the platform ranking of those owners (stations, drivers)."""
+    k, g = _key(period)
+    sums = f"{k} AS k, sum(u)::bigint AS u, sum(a)::bigint AS a, sum(o)::bigint AS o FROM {_source(kind.table, period)}"
+    column = "sd"[owner]
+    sets = f"GROUPING SETS (({g}s), ({g.rstrip(', ')}))" if owner == 0 else f"{g}d"
+    sql = f"SELECT {column} AS owner, {sums} WHERE pid IS NULL AND {column} IS NOT NULL {_where(start)} GROUP BY {sets}"
+    ranking: dict[str, dict[int, tuple]] = {}
+    for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
+        if row.o is None:  # the grand-total grouping set yields one row of NULLs when there are no sales
+            continue
+        scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[owner], row.owner)
+        bucket, at = _bucket(period, row.k, tz)
+        staged.stage(scope, keys.totals(scope, kind.name, bucket), "H", at,
+                     f'["amount",{row.a},"units",{row.u},"orders",{row.o}]')
+        if row.owner is not None and owner == 0:
+            ranking.setdefault(row.k, {})[row.owner] = (row.a, row.u, row.o)
     rank_key, figures_key = ((keys.station_rank, keys.station_figures) if kind.name == "wholesale"
                              else (keys.driver_rank, keys.driver_figures))
     for pkey, owners in ranking.items():
@@ -225,7 +221,7 @@ WHERE pid IS NULL AND s IS NOT NULL {_where(start)} GROUP BY GROUPING SETS (({g}
                      "[" + ",".join(f'"{i}:u",{u},"{i}:o",{o}' for i, (_, u, o) in owners.items()) + "]")
 
 
-def stage_ads(conn, staged: Staged, period: str, start: date | None, tz) -> None:
+def stage_ads(conn, staged, period: str, start: date | None, tz) -> None:
     k, g = _key(period)
     sql = f"""
 SELECT k, '[' || string_agg(plays || ',' || ad_id, ',') || ']' AS plays FROM (
@@ -236,18 +232,21 @@ GROUP BY k"""
         staged.stage(keys.PLATFORM, keys.ad_plays(bucket), "Z", at, row.plays)
 
 
-@lru_cache(maxsize=None)
-def _bucket(period: str, pkey: str, tz) -> tuple[str, int | None]:
-    if period == "total":
-        return "total", None
-    return f"{period}:{pkey}", periods.expire_at(period, pkey, tz)
+# lane -> (its facts, its steps per period), in the order their facts are computed: the products
+# first, as their many sorted-set members keep Redis busy longest
+LANES = {
+    "products": (PRODUCTS_LANE_FACTS, [(stage_products, (WHOLESALE,)), (stage_totals, (WHOLESALE, 0))]),
+    "owners": (OWNERS_LANE_FACTS, [(stage_totals, (WHOLESALE, 1)), (stage_products, (RETAIL,)),
+                                   (stage_totals, (RETAIL, 0)), (stage_totals, (RETAIL, 1)), (stage_ads, ())]),
+}
+STEPS = sum(len(inside) + len(after) + len(steps) * len(periods.PERIODS)
+            for (inside, after), steps in LANES.values())
 
 
-def stage_all(conn, staged: Staged, since: date | None, tz, progress=None) -> None:
-    steps = [(stage_products, (WHOLESALE,)), (stage_totals, (WHOLESALE,)), (stage_products, (RETAIL,)),
-             (stage_totals, (RETAIL,)), (stage_ads, ())]
+def stage_lane(conn, lane: str, staged, since: date | None, tz, progress=None) -> None:
+    """The staging of one lane from its facts; flushes ``staged`` at the end."""
     for period, start in periods_to_build(since):
-        for step, args in steps:
+        for step, args in LANES[lane][1]:
             step(conn, staged, *args, period, start, tz)
             if progress is not None:
                 progress.update(1)
@@ -260,7 +259,7 @@ CHECKINS = ("SELECT driver_id, CAST(extract(year FROM day) AS int) AS year, "
             "FROM driver_activity GROUP BY 1, 2")
 
 
-def fill_bitmaps(conn, filler: Filler, tz) -> int:
+def fill_bitmaps(conn, filler, tz) -> int:
     """Active-driver and check-in bitmaps, bits set over the live ones (a bit set is never wrong)."""
     days = 0
     for row in conn.execute(text(ACTIVE_DAYS), execution_options=STREAM):

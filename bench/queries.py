@@ -114,7 +114,7 @@ def load_orders(conn, rng: np.random.Generator, lines: int, prefix: str, now: fl
         amount = quantity * supply[product - 1]
         total = np.bincount(rep, weights=amount, minlength=n).astype(np.int64)
         age = now - created.astype("int64") / 1e9
-        status = np.where(age < 12 * 3600, "awaiting_pickup", np.where(rng.random(n) < 0.03, "cancelled",
+        status = np.where(age < 2 * 3600, "awaiting_pickup", np.where(rng.random(n) < 0.03, "cancelled",
                                                                         "picked_up"))
         _copy(conn, "orders", ["id", "created_at", "received_at", "request_id", "station_id", "driver_id", "status",
                                "total_cents", "payment_method"],

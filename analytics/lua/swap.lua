@@ -1,8 +1,9 @@
 -- Swap a rebuilt scope in, atomically for that scope (one cluster slot). Staging keys are named
 -- by the staging registry and renamed to the live name (same hash tag: same slot).
--- KEYS[1] generation, KEYS[2] registry, KEYS[3] this rebuild's staging registry of the scope (a list)
+-- KEYS[1] generation, KEYS[2] registry, KEYS[3] this rebuild's staging registry of the scope
+-- (a list: staged key, expire-at or 0, ...)
 -- ARGV[1] new generation, ARGV[2] JSON of the first period keys rebuilt ({"day": "2026-11-01", ...})
--- or '' for all, ARGV[3] the staging prefix ("bf:rb:"), ARGV[4] the live prefix ("bf:"), ARGV[5] now
+-- or '' for all, ARGV[3] the staging prefix ("bf:rb:"), ARGV[4] the live prefix ("bf:")
 local since = nil
 if ARGV[2] ~= '' then since = cjson.decode(ARGV[2]) end
 local function rebuilt(key)
@@ -15,24 +16,31 @@ end
 for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if rebuilt(k) then
     redis.call('DEL', k)
-    redis.call('ZREM', KEYS[2], k)
+    if since ~= nil then redis.call('ZREM', KEYS[2], k) end
   end
 end
+if since == nil then redis.call('DEL', KEYS[2]) end
 local staged = redis.call('LRANGE', KEYS[3], 0, -1)
 local cut = #ARGV[3]
-for _, stage in ipairs(staged) do
+local registered = {}
+local function register()
+  if #registered > 0 then redis.call('ZADD', KEYS[2], unpack(registered)) end
+  registered = {}
+end
+for i = 1, #staged, 2 do
+  local stage, at = staged[i], staged[i + 1]
   local live = ARGV[4] .. string.sub(stage, cut + 1)
-  local ttl = redis.call('TTL', stage)
-  if ttl > 0 then
-    redis.call('RENAME', stage, live)
-    if string.sub(live, -6) == ':total' then  -- all-time figures never expire (the TTL was a safety net)
+  if not redis.pcall('RENAME', stage, live).err then  -- gone only if its safety TTL ran out
+    if at == '0' then  -- never expires (the staging TTL was a safety net)
       redis.call('PERSIST', live)
-      redis.call('ZADD', KEYS[2], '+inf', live)
-    else
-      redis.call('ZADD', KEYS[2], tonumber(ARGV[5]) + ttl, live)
+      at = '+inf'
     end
+    registered[#registered + 1] = at
+    registered[#registered + 1] = live
+    if #registered >= 2000 then register() end
   end
 end
+register()
 redis.call('DEL', KEYS[3])
 redis.call('SET', KEYS[1], ARGV[1])
-return #staged
+return #staged / 2

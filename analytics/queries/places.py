@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from analytics import keys, labels
+from analytics import keys, labels, scripts
 from analytics.errors import Invalid, NotFound
 from analytics.plan import GEO_MAX_LAT
 from analytics.queries.common import check_limit
@@ -37,6 +37,22 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a))) / 1000
+
+
+def _positions(store, driver_ids: list[int]) -> list[tuple[float, float, int] | None]:
+    """(lng, lat, unix time) of each driver's live position, or None; one script call."""
+    if not driver_ids:
+        return []
+    packed = scripts.call(store.redis, "positions", [keys.drivers_geo(), keys.drivers_seen()],
+                          [",".join(map(str, driver_ids))])
+    out = []
+    for item in packed.split(";"):
+        if item:
+            lng, lat, seen = item.split(",")
+            out.append((round(float(lng), 6), round(float(lat), 6), int(float(seen))))
+        else:
+            out.append(None)
+    return out
 
 
 def stations_nearby(store, lat: float, lng: float, radius_km: float = 10, limit: int = 20,
@@ -82,18 +98,12 @@ def screen_drivers(store, station_id: int | None = None) -> dict:
         station = labels.get(store, "stations", [station_id]).get(station_id)
         if station is None:
             raise NotFound(f"station {station_id} does not exist", field="station_id")
-    ids = [str(r.driver_id) for r in rows]
-    positions, seen = [], []
-    if ids:
-        pipe = store.redis.pipeline(transaction=False)
-        pipe.geopos(keys.drivers_geo(), *ids)
-        pipe.zmscore(keys.drivers_seen(), ids)
-        positions, seen = pipe.execute()
+    positions = _positions(store, [r.driver_id for r in rows])
     features = []
-    for row, pos, ts in zip(rows, positions or [None] * len(rows), seen or [None] * len(rows)):
-        geometry, distance = None, None
-        if pos is not None:
-            lng, lat = round(pos[0], 6), round(pos[1], 6)
+    for row, position in zip(rows, positions):
+        geometry, distance, seen = None, None, None
+        if position is not None:
+            lng, lat, seen = position
             geometry = {"type": "Point", "coordinates": [lng, lat]}
             if station is not None:
                 distance = round(distance_km(station["lat"], station["lng"], lat, lng), 3)
@@ -101,6 +111,6 @@ def screen_drivers(store, station_id: int | None = None) -> dict:
             "driver_id": row.driver_id, "name": row.name, "car_plate": row.car_plate,
             "pending_orders": row.pending, "oldest_pending_since": row.oldest.astimezone(tz).isoformat(),
             "station_ids": list(row.station_ids),
-            "last_seen_at": datetime.fromtimestamp(ts, tz).isoformat() if ts is not None else None,
+            "last_seen_at": datetime.fromtimestamp(seen, tz).isoformat() if seen is not None else None,
             "distance_km": distance}})
     return {"type": "FeatureCollection", "features": features}
