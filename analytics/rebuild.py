@@ -107,20 +107,22 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
             pending = anchor.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
             indexing = _Worker("catalogue", lambda: _reindex(store, anchor, generation))
             workers.append(indexing)
-            for lane, ((inside, after), _) in LANES.items():
-                path = [schemas[lane]]
+            earlier: list[str] = []
+            for lane, spec in LANES.items():
+                inside, after = spec.facts
+                path = ", ".join([schemas[lane], *earlier, "public"])  # earlier lanes' tables (rb_c) after it
                 facts.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
                 facts.exec_driver_sql(f'CREATE SCHEMA "{schemas[lane]}"')
-                facts.exec_driver_sql(f"SET LOCAL search_path = {schemas[lane]}, public")
-                first = lane == next(iter(LANES))
-                build_facts(facts, inside, tz.key, parallel=first)
+                facts.exec_driver_sql(f"SET LOCAL search_path = {path}")
+                build_facts(facts, inside, tz.key, parallel=spec.parallel)
                 facts.commit()
-                facts.exec_driver_sql(f"SET LOCAL search_path = {schemas[lane]}, public")
-                build_facts(facts, after, tz.key, parallel=first)
+                facts.exec_driver_sql(f"SET LOCAL search_path = {path}")
+                build_facts(facts, after, tz.key, parallel=spec.parallel)
                 facts.commit()
                 bar.update(len(inside) + len(after))
                 phases[f"facts_{lane}"] = time.monotonic()
-                workers.append(_Worker(lane, _stage_lane, store, schemas[lane], lane, lanes[lane], since, bar))
+                workers.append(_Worker(lane, _stage_lane, store, path, lane, lanes[lane], since, bar))
+                earlier.insert(0, schemas[lane])
             for worker in workers:
                 worker.join()
                 if worker.error is not None:
@@ -171,9 +173,9 @@ class _Worker(threading.Thread):
             self.error = exc
 
 
-def _stage_lane(store, schema: str, lane: str, staged, since, bar) -> None:
+def _stage_lane(store, path: str, lane: str, staged, since, bar) -> None:
     with store.engine.connect() as conn:
-        conn.exec_driver_sql(f"SET LOCAL search_path = {schema}, public")
+        conn.exec_driver_sql(f"SET LOCAL search_path = {path}")
         stage_lane(conn, lane, staged, since, store.settings.tz, bar)
         conn.rollback()
 

@@ -14,8 +14,8 @@ The facts are computed in the rebuild's snapshot, one lane after the other
 (each with every core: parallel workers), into UNLOGGED tables of a schema per
 lane and rebuild (``rebuild_<generation>_<lane>``), committed so that each
 lane's staging can start on a connection of its own while the next lane's
-facts are computed: products and stations first, then drivers, devices,
-retail and ads. What only reads those tables runs after their commit (rows written
+facts are computed: retail and ads, then products and stations, then the
+drivers' wholesale figures. What only reads those tables runs after their commit (rows written
 after the snapshot are invisible in it). The schemas are dropped at the end.
 """
 from __future__ import annotations
@@ -54,14 +54,15 @@ def _counts(head: str, s: str, d: str, day: str, where: str) -> str:
 
 
 def _facts(view: str, parts: dict[str, str], derived: dict[str, str] | None = None,
-           cancels: dict[str, tuple] | None = None) -> tuple[list, list]:
+           cancels: dict[str, tuple] | None = None, own_cancelled: bool = True) -> tuple[list, list]:
     """(steps in the snapshot, steps after it). In the snapshot: ``parts`` from the event tables, and
     ``rb_c`` (the lines of cancelled orders) when ``cancels`` names the part -> the columns (besides
-    day) that match its rows with them. After it, on the committed tables: the cancels subtracted,
+    day) that match its rows with them (or an earlier lane's ``rb_c``, on the search path, when not
+    ``own_cancelled``). After it, on the committed tables: the cancels subtracted,
     ``derived`` parts (from the others), the view, and its months (``{view}_m``: a month's rows at
     its first day, which every coarser period reads instead of the days)."""
     inside, after = [], []
-    if cancels:
+    if cancels and own_cancelled:
         inside.append(("rb_c", f"CREATE UNLOGGED TABLE rb_c AS {_CANCELLED_LINES}"))
     for name, sql in parts.items():
         inside.append((f"{view}_{name}", f"CREATE UNLOGGED TABLE {view}_{name} AS {sql}"))
@@ -109,11 +110,11 @@ PRODUCTS_LANE_FACTS = _facts("rb_w", {
 }, cancels={"p": ("s", "pid")})
 _ADS = ("rb_ads", f"CREATE UNLOGGED TABLE rb_ads AS SELECT ad_id, {periods.sql_day('played_at')} AS day, "
                   "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")
-OWNERS_LANE_FACTS = _both(
-    _facts("rb_w", {
-        "d": _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W),
-        "od": _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS),
-    }, cancels={"d": ("d",)}),
+DRIVERS_LANE_FACTS = _facts("rb_w", {
+    "d": _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W),
+    "od": _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS),
+}, cancels={"d": ("d",)}, own_cancelled=False)  # the products lane's rb_c
+RETAIL_LANE_FACTS = _both(
     _facts("rb_r", {
         "p": _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R),
         "s": _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R),
@@ -232,21 +233,30 @@ GROUP BY k"""
         staged.stage(keys.PLATFORM, keys.ad_plays(bucket), "Z", at, row.plays)
 
 
-# lane -> (its facts, its steps per period), in the order their facts are computed: the products
-# first, as their many sorted-set members keep Redis busy longest
+@dataclass(frozen=True)
+class Lane:
+    facts: tuple[list, list]  # (in the snapshot, after it)
+    steps: list  # (stage function, its leading arguments) per period
+    parallel: bool  # parallel workers for its facts (when the cores would otherwise idle)
+
+
+# In the order their facts are computed: retail first (small: Redis has work within seconds),
+# then the products (whose many sorted-set members keep Redis busy longest), then the drivers,
+# whose facts are computed beside the products' staging.
 LANES = {
-    "products": (PRODUCTS_LANE_FACTS, [(stage_products, (WHOLESALE,)), (stage_totals, (WHOLESALE, 0))]),
-    "owners": (OWNERS_LANE_FACTS, [(stage_totals, (WHOLESALE, 1)), (stage_products, (RETAIL,)),
-                                   (stage_totals, (RETAIL, 0)), (stage_totals, (RETAIL, 1)), (stage_ads, ())]),
+    "retail": Lane(RETAIL_LANE_FACTS, [(stage_products, (RETAIL,)), (stage_totals, (RETAIL, 0)),
+                                       (stage_totals, (RETAIL, 1)), (stage_ads, ())], True),
+    "products": Lane(PRODUCTS_LANE_FACTS, [(stage_products, (WHOLESALE,)), (stage_totals, (WHOLESALE, 0))], True),
+    "drivers": Lane(DRIVERS_LANE_FACTS, [(stage_totals, (WHOLESALE, 1))], False),
 }
-STEPS = sum(len(inside) + len(after) + len(steps) * len(periods.PERIODS)
-            for (inside, after), steps in LANES.values())
+STEPS = sum(len(lane.facts[0]) + len(lane.facts[1]) + len(lane.steps) * len(periods.PERIODS)
+            for lane in LANES.values())
 
 
 def stage_lane(conn, lane: str, staged, since: date | None, tz, progress=None) -> None:
     """The staging of one lane from its facts; flushes ``staged`` at the end."""
     for period, start in periods_to_build(since):
-        for step, args in LANES[lane][1]:
+        for step, args in LANES[lane].steps:
             step(conn, staged, *args, period, start, tz)
             if progress is not None:
                 progress.update(1)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import text
@@ -18,18 +19,12 @@ MAX_RADIUS_KM = 500
 _IN_STOCK = text("SELECT s.station_id FROM station_stock s JOIN products p ON p.id = s.product_id "
                  "WHERE p.sku = :sku AND s.on_shelf AND s.quantity > 0 AND s.station_id = ANY(:ids)")
 _SKU = text("SELECT 1 FROM products WHERE sku = :sku")
+# Per driver and station (a hash aggregate, no sort): the drivers' totals are summed in Python.
 _AWAITING = text("""
-SELECT o.driver_id, d.name, d.car_plate,
-       count(*) FILTER (WHERE CAST(:station AS int) IS NULL OR o.station_id = CAST(:station AS int)) AS pending,
-       min(o.created_at) FILTER (WHERE CAST(:station AS int) IS NULL OR o.station_id = CAST(:station AS int)) AS oldest,
-       array_agg(DISTINCT o.station_id ORDER BY o.station_id) AS station_ids
-FROM orders o JOIN drivers d ON d.id = o.driver_id
-WHERE o.status = 'awaiting_pickup'
-GROUP BY o.driver_id, d.name, d.car_plate
-HAVING count(*) FILTER (WHERE CAST(:station AS int) IS NULL OR o.station_id = CAST(:station AS int)) > 0
-ORDER BY o.driver_id
+WITH a AS (SELECT driver_id, station_id, count(*) AS n, min(created_at) AS oldest FROM orders
+           WHERE status = 'awaiting_pickup' GROUP BY driver_id, station_id)
+SELECT a.driver_id, a.station_id, a.n, a.oldest, d.name, d.car_plate FROM a JOIN drivers d ON d.id = a.driver_id
 """)
-
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance (haversine on Redis's sphere)."""
@@ -37,6 +32,31 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dp, dl = p2 - p1, math.radians(lng2 - lng1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a))) / 1000
+
+
+@dataclass
+class _Awaiting:
+    driver_id: int
+    name: str
+    car_plate: str
+    pending: int = 0
+    oldest: datetime | None = None
+    station_ids: list = field(default_factory=list)
+
+
+def _by_driver(found, station_id: int | None) -> list[_Awaiting]:
+    """Per driver: orders awaiting (at ``station_id`` when given), the oldest, every station."""
+    drivers: dict[int, _Awaiting] = {}
+    for r in found:
+        d = drivers.get(r.driver_id) or drivers.setdefault(r.driver_id, _Awaiting(r.driver_id, r.name, r.car_plate))
+        d.station_ids.append(r.station_id)
+        if station_id is None or r.station_id == station_id:
+            d.pending += r.n
+            d.oldest = r.oldest if d.oldest is None else min(d.oldest, r.oldest)
+    chosen = [d for _, d in sorted(drivers.items()) if d.pending]
+    for d in chosen:
+        d.station_ids.sort()
+    return chosen
 
 
 def _positions(store, driver_ids: list[int]) -> list[tuple[float, float, int] | None]:
@@ -92,12 +112,13 @@ def screen_drivers(store, station_id: int | None = None) -> dict:
         check_range(station_id, 1, 2**31 - 1, "station_id")
     tz = store.settings.tz
     with store.engine.connect() as conn:
-        rows = conn.execute(_AWAITING, {"station": station_id}).all()
+        found = conn.execute(_AWAITING).all()
     station = None
     if station_id is not None:
         station = labels.get(store, "stations", [station_id]).get(station_id)
         if station is None:
             raise NotFound(f"station {station_id} does not exist", field="station_id")
+    rows = _by_driver(found, station_id)
     positions = _positions(store, [r.driver_id for r in rows])
     features = []
     for row, position in zip(rows, positions):

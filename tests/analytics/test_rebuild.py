@@ -78,10 +78,10 @@ def test_events_during_the_rebuild_are_neither_lost_nor_doubled(fleet, store, mo
     traffic(fleet, rng, purchases=10, orders=5, cancels=2)
     original_lane, original_swap = rebuild_module._stage_lane, rebuild_module._swap
 
-    def stage_while_selling(store, schema, lane, *args, **kw):
+    def stage_while_selling(store, path, lane, *args, **kw):
         if lane == "products":  # one lane sells (the test client serves one request at a time)
             traffic(fleet, rng, purchases=5, orders=3, cancels=1)  # after the snapshot, applied to the old keys
-        return original_lane(store, schema, lane, *args, **kw)
+        return original_lane(store, path, lane, *args, **kw)
 
     def swap_then_sell(*args, **kw):
         traffic(fleet, rng, purchases=3, orders=2, cancels=1)  # before the swap of each scope

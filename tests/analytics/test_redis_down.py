@@ -36,3 +36,18 @@ def test_figures_catch_up_after_redis_was_down_and_come_back_after_a_flush(api, 
     analytics.rebuild(store)
     assert analytics.has_full_build(store)
     assert_equal_to_truth(store, days=5)
+
+
+def test_catalogue_requests_succeed_with_redis_down_and_the_rebuild_indexes_them(api, store, settings):
+    down = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port()}"}),
+                      dashboard=False)
+    offline = Api(down.test_client())
+    station = offline.station(lat=31.3, lng=121.5)  # asserts 201
+    product = offline.product(sku="OFFLINE-1", name="Offline tea")
+    offline.stock(station["id"], [{"sku": "OFFLINE-1", "quantity": 3, "on_shelf": True}])
+    get_store(down).close()
+    assert analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5)["stations"] == []  # not on the map yet
+    analytics.rebuild(store)
+    assert [s["id"] for s in analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5, sku="OFFLINE-1")[
+        "stations"]] == [station["id"]]
+    assert [p["id"] for p in analytics.queries.products_search(store, "offline", 5)["items"]] == [product["id"]]
