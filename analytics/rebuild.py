@@ -87,12 +87,11 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
     bar = tqdm(total=STEPS + 3, unit="step", desc="rebuild", disable=not progress)
     schemas = {lane: f"rebuild_{generation}_{lane}" for lane in LANES}
     lanes = {lane: Staged(store.redis, generation) for lane in LANES}
-    workers: list[_Worker] = []
+    workers: list[_Worker] = []  # the lanes' staging, appended by the fact chains as they go
     try:
-        with store.engine.connect() as holder, store.engine.connect() as anchor, store.engine.connect() as facts:
+        with store.engine.connect() as holder, store.engine.connect() as anchor:
             holder = holder.execution_options(isolation_level="REPEATABLE READ")
             anchor = anchor.execution_options(isolation_level="REPEATABLE READ")
-            facts = facts.execution_options(isolation_level="REPEATABLE READ")
             holder.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
             holder.exec_driver_sql("LOCK TABLE outbox IN SHARE MODE")
             snapshot = holder.execute(text("SELECT pg_export_snapshot()")).scalar()
@@ -102,32 +101,23 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
             # ``anchor`` keeps the snapshot alive (an export lives as long as its transaction)
             snapshot = anchor.execute(text("SELECT pg_export_snapshot()")).scalar()
             phases = {"snapshot": time.monotonic()}
+            chains = {}
+            for lane, spec in LANES.items():
+                chains.setdefault(spec.chain, []).append(lane)
+            facts = [_Worker(f"facts-{chain}", _facts_chain, store, snapshot, names, schemas, lanes, since, bar,
+                             phases, workers) for chain, names in chains.items()]
             lines = anchor.execute(text(SOURCE_LINES)).scalar()
             scopes = _entity_scopes(anchor) | {keys.PLATFORM}
             pending = anchor.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
-            indexing = _Worker("catalogue", lambda: _reindex(store, anchor, generation))
-            workers.append(indexing)
-            earlier: list[str] = []
-            for lane, spec in LANES.items():
-                inside, after = spec.facts
-                path = ", ".join([schemas[lane], *earlier, "public"])  # earlier lanes' tables (rb_c) after it
-                facts.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
-                facts.exec_driver_sql(f'CREATE SCHEMA "{schemas[lane]}"')
-                facts.exec_driver_sql(f"SET LOCAL search_path = {path}")
-                build_facts(facts, inside, tz.key, parallel=spec.parallel)
-                facts.commit()
-                facts.exec_driver_sql(f"SET LOCAL search_path = {path}")
-                build_facts(facts, after, tz.key, parallel=spec.parallel)
-                facts.commit()
-                bar.update(len(inside) + len(after))
-                phases[f"facts_{lane}"] = time.monotonic()
-                workers.append(_Worker(lane, _stage_lane, store, path, lane, lanes[lane], since, bar))
-                earlier.insert(0, schemas[lane])
+            indexed = _reindex(store, anchor, generation)
+            for worker in facts:
+                worker.join()
+                if worker.error is not None:
+                    raise worker.error
             for worker in workers:
                 worker.join()
                 if worker.error is not None:
                     raise worker.error
-            indexed = indexing.result
             phases["staging"] = time.monotonic()
             anchor.rollback()
     finally:
@@ -171,6 +161,31 @@ class _Worker(threading.Thread):
             self.result = self.func(*self.args)
         except BaseException as exc:  # re-raised by the rebuild's thread
             self.error = exc
+
+
+def _facts_chain(store, snapshot: str, names: list[str], schemas: dict, lanes: dict, since, bar, phases: dict,
+                 workers: list) -> None:
+    """Facts of a chain's lanes one after the other; each lane's staging starts once its facts are in."""
+    tz = store.settings.tz
+    earlier: list[str] = []
+    with store.engine.connect() as conn:
+        conn = conn.execution_options(isolation_level="REPEATABLE READ")
+        for lane in names:
+            spec = LANES[lane]
+            inside, after = spec.facts
+            path = ", ".join([schemas[lane], *earlier, "public"])  # the chain's earlier tables after its own
+            conn.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schemas[lane]}"')
+            conn.exec_driver_sql(f"SET LOCAL search_path = {path}")
+            build_facts(conn, inside, tz.key, parallel=spec.parallel)
+            conn.commit()
+            conn.exec_driver_sql(f"SET LOCAL search_path = {path}")  # later transactions: see what committed
+            build_facts(conn, after, tz.key, parallel=spec.parallel)
+            conn.commit()
+            bar.update(len(inside) + len(after))
+            phases[f"facts_{lane}"] = time.monotonic()
+            workers.append(_Worker(lane, _stage_lane, store, path, lane, lanes[lane], since, bar))
+            earlier.insert(0, schemas[lane])
 
 
 def _stage_lane(store, path: str, lane: str, staged, since, bar) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from sqlalchemy import text
 
@@ -53,36 +53,26 @@ def _counts(head: str, s: str, d: str, day: str, where: str) -> str:
             f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l {where} GROUP BY {group}")
 
 
-def _facts(view: str, parts: dict[str, str], derived: dict[str, str] | None = None,
-           cancels: dict[str, tuple] | None = None, own_cancelled: bool = True) -> tuple[list, list]:
-    """(steps in the snapshot, steps after it). In the snapshot: ``parts`` from the event tables, and
-    ``rb_c`` (the lines of cancelled orders) when ``cancels`` names the part -> the columns (besides
-    day) that match its rows with them (or an earlier lane's ``rb_c``, on the search path, when not
-    ``own_cancelled``). After it, on the committed tables: the cancels subtracted,
-    ``derived`` parts (from the others), the view, and its months (``{view}_m``: a month's rows at
-    its first day, which every coarser period reads instead of the days)."""
-    inside, after = [], []
-    if cancels and own_cancelled:
-        inside.append(("rb_c", f"CREATE UNLOGGED TABLE rb_c AS {_CANCELLED_LINES}"))
-    for name, sql in parts.items():
-        inside.append((f"{view}_{name}", f"CREATE UNLOGGED TABLE {view}_{name} AS {sql}"))
-    for name, cols in (cancels or {}).items():
-        match = " AND ".join(f"t.{c} = x.{c}" for c in (*cols, "day"))
-        after.append((f"{view}_{name}:cancels", f"""
-UPDATE {view}_{name} t SET u = t.u - x.u, a = t.a - x.a
+def _table(name: str, sql: str) -> tuple[str, str]:
+    return name, f"CREATE UNLOGGED TABLE {name} AS {sql}"
+
+
+def _minus_cancels(table: str, cols: tuple[str, ...]) -> tuple[str, str]:
+    """Subtract the lines of cancelled orders (``rb_c``) from the groups of ``table`` (after the snapshot)."""
+    match = " AND ".join(f"t.{c} = x.{c}" for c in (*cols, "day"))
+    return f"{table}:cancels", f"""
+UPDATE {table} t SET u = t.u - x.u, a = t.a - x.a
 FROM (SELECT {', '.join(cols)}, day, sum(u) AS u, sum(a) AS a FROM rb_c GROUP BY {', '.join(cols)}, day) x
-WHERE {match}"""))
-    for name, sql in (derived or {}).items():
-        after.append((f"{view}_{name}", f"CREATE UNLOGGED TABLE {view}_{name} AS {sql}"))
-    union = " UNION ALL ".join(f"SELECT {COLUMNS} FROM {view}_{name}" for name in (*parts, *(derived or {})))
-    months = (f"CREATE UNLOGGED TABLE {view}_m AS SELECT s, d, pid, "
-              f"CAST(date_trunc('month', day) AS date) AS day, sum(u)::bigint AS u, sum(a)::bigint AS a, "
-              f"sum(o)::bigint AS o FROM {view} GROUP BY 1, 2, 3, 4")
-    return inside, after + [(view, f"CREATE VIEW {view} AS {union}"), (f"{view}_m", months)]
+WHERE {match}"""
 
 
-def _both(*facts) -> tuple[list, list]:
-    return [s for inside, _ in facts for s in inside], [s for _, after in facts for s in after]
+def _view(view: str, tables: list[str]) -> list[tuple[str, str]]:
+    """The view over the parts, and its months (``{view}_m``: a month's rows at its first day,
+    which every coarser period reads instead of the days)."""
+    union = " UNION ALL ".join(f"SELECT {COLUMNS} FROM {t}" for t in tables)
+    months = (f"SELECT s, d, pid, CAST(date_trunc('month', day) AS date) AS day, sum(u)::bigint AS u, "
+              f"sum(a)::bigint AS a, sum(o)::bigint AS o FROM {view} GROUP BY 1, 2, 3, 4")
+    return [(view, f"CREATE VIEW {view} AS {union}"), _table(f"{view}_m", months)]
 
 
 # The lines of cancelled orders (few), looked up by the index from each such order: OFFSET 0 keeps
@@ -101,29 +91,28 @@ def _source(table: str, period: str) -> str:
 
 
 _LIVE_ORDERS = "WHERE l.status <> 'cancelled'"
-PRODUCTS_LANE_FACTS = _facts("rb_w", {
-    "p": _sums("order_lines l", "l.station_id", "NULL", "l.product_id", DAY_W),
-    "os": _counts("orders", "l.station_id", "NULL", DAY_W, _LIVE_ORDERS),
-}, derived={  # a station's day from its products' days: no second pass over the lines
-    "s": "SELECT s, d, CAST(NULL AS int) AS pid, day, sum(u)::bigint AS u, sum(a)::bigint AS a, 0::bigint AS o "
-         "FROM rb_w_p GROUP BY s, d, day",
-}, cancels={"p": ("s", "pid")})
-_ADS = ("rb_ads", f"CREATE UNLOGGED TABLE rb_ads AS SELECT ad_id, {periods.sql_day('played_at')} AS day, "
-                  "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")
-DRIVERS_LANE_FACTS = _facts("rb_w", {
-    "d": _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W),
-    "od": _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS),
-}, cancels={"d": ("d",)}, own_cancelled=False)  # the products lane's rb_c
-RETAIL_LANE_FACTS = _both(
-    _facts("rb_r", {
-        "p": _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R),
-        "s": _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R),
-        "d": _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R),
-        "os": _counts("purchases", "l.driver_id", "NULL", DAY_R, ""),
-        "od": _counts("purchases", "NULL", "l.device_id", DAY_R, ""),
-    }),
-    ([_ADS], []),
-)
+_CANCELLED = _table("rb_c", _CANCELLED_LINES)
+# Each lane's facts: (steps in the snapshot, steps after it on the committed tables).
+PRODUCT_DAYS_FACTS = ([_CANCELLED, _table("rb_w_p", _sums("order_lines l", "l.station_id", "NULL", "l.product_id",
+                                                          DAY_W))],
+                      [_minus_cancels("rb_w_p", ("s", "pid"))])
+STATIONS_FACTS = ([_table("rb_w_os", _counts("orders", "l.station_id", "NULL", DAY_W, _LIVE_ORDERS))],
+                  [_table("rb_w_s",  # a station's day from its products' days: no second pass over the lines
+                          "SELECT s, d, CAST(NULL AS int) AS pid, day, sum(u)::bigint AS u, sum(a)::bigint AS a, "
+                          "0::bigint AS o FROM rb_w_p GROUP BY s, d, day"),
+                   *_view("rb_w", ["rb_w_p", "rb_w_s", "rb_w_os"])])
+DRIVERS_FACTS = ([_table("rb_w_d", _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W)),
+                  _table("rb_w_od", _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS))],
+                 [_minus_cancels("rb_w_d", ("d",)),  # with the days lane's rb_c (same chain, committed)
+                  *_view("rb_w", ["rb_w_d", "rb_w_od"])])
+RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R)),
+                 _table("rb_r_s", _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R)),
+                 _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),
+                 _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R, "")),
+                 _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R, "")),
+                 _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at')} AS day, count(*)::bigint AS plays "
+                                  "FROM ad_plays GROUP BY 1, 2")],
+                [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od"])])
 
 
 @dataclass(frozen=True)
@@ -170,9 +159,10 @@ def _bucket(period: str, pkey: str, tz) -> tuple[str, int | None]:
     return f"{period}:{pkey}", periods.expire_at(period, pkey, tz)
 
 
-def stage_products(conn, staged, kind: Kind, period: str, start: date | None, tz) -> None:
+def stage_products(conn, staged, kind: Kind, period: str, start: date | None, tz, table: str | None = None) -> None:
+    """Product rankings; ``table``: read these facts instead of the kind's (for days and weeks)."""
     k, g = _key(period)
-    table = _source(kind.table, period)
+    table = table or _source(kind.table, period)
     owner = kind.product_owner
     levels = [(None, f"{g}pid")]
     if owner:
@@ -235,31 +225,37 @@ GROUP BY k"""
 
 @dataclass(frozen=True)
 class Lane:
+    chain: str  # lanes of a chain compute their facts one after the other, on one connection
     facts: tuple[list, list]  # (in the snapshot, after it)
-    steps: list  # (stage function, its leading arguments) per period
-    parallel: bool  # parallel workers for its facts (when the cores would otherwise idle)
+    steps: list  # (stage function, its leading arguments, the periods it stages)
+    parallel: bool  # parallel workers for its facts
 
 
-# In the order their facts are computed: retail first (small: Redis has work within seconds),
-# then the products (whose many sorted-set members keep Redis busy longest), then the drivers,
-# whose facts are computed beside the products' staging.
+ALL, DAYS, MONTHS = periods.PERIODS, ("day", "week"), ("month", "year", "total")
+_DAY_PRODUCTS = partial(stage_products, table="rb_w_p")
+# Two chains of facts run at once, each lane staged on a connection of its own as soon as its facts
+# are committed: retail (small: Redis has work within seconds), then the products' days (whose many
+# sorted-set members keep Redis busy longest), then the stations; beside them, the drivers.
 LANES = {
-    "retail": Lane(RETAIL_LANE_FACTS, [(stage_products, (RETAIL,)), (stage_totals, (RETAIL, 0)),
-                                       (stage_totals, (RETAIL, 1)), (stage_ads, ())], True),
-    "products": Lane(PRODUCTS_LANE_FACTS, [(stage_products, (WHOLESALE,)), (stage_totals, (WHOLESALE, 0))], True),
-    "drivers": Lane(DRIVERS_LANE_FACTS, [(stage_totals, (WHOLESALE, 1))], False),
+    "retail": Lane("a", RETAIL_FACTS, [(stage_products, (RETAIL,), ALL), (stage_totals, (RETAIL, 0), ALL),
+                                       (stage_totals, (RETAIL, 1), ALL), (stage_ads, (), ALL)], False),
+    "days": Lane("a", PRODUCT_DAYS_FACTS, [(_DAY_PRODUCTS, (WHOLESALE,), DAYS)], True),
+    "stations": Lane("a", STATIONS_FACTS, [(stage_products, (WHOLESALE,), MONTHS),
+                                           (stage_totals, (WHOLESALE, 0), ALL)], False),
+    "drivers": Lane("a", DRIVERS_FACTS, [(stage_totals, (WHOLESALE, 1), ALL)], False),
 }
-STEPS = sum(len(lane.facts[0]) + len(lane.facts[1]) + len(lane.steps) * len(periods.PERIODS)
+STEPS = sum(len(lane.facts[0]) + len(lane.facts[1]) + sum(len(p) for _, _, p in lane.steps)
             for lane in LANES.values())
 
 
 def stage_lane(conn, lane: str, staged, since: date | None, tz, progress=None) -> None:
     """The staging of one lane from its facts; flushes ``staged`` at the end."""
     for period, start in periods_to_build(since):
-        for step, args in LANES[lane].steps:
-            step(conn, staged, *args, period, start, tz)
-            if progress is not None:
-                progress.update(1)
+        for step, args, chosen in LANES[lane].steps:
+            if period in chosen:
+                step(conn, staged, *args, period, start, tz)
+                if progress is not None:
+                    progress.update(1)
     staged.flush()
 
 

@@ -79,7 +79,7 @@ def test_events_during_the_rebuild_are_neither_lost_nor_doubled(fleet, store, mo
     original_lane, original_swap = rebuild_module._stage_lane, rebuild_module._swap
 
     def stage_while_selling(store, path, lane, *args, **kw):
-        if lane == "products":  # one lane sells (the test client serves one request at a time)
+        if lane == "days":  # one lane sells (the test client serves one request at a time)
             traffic(fleet, rng, purchases=5, orders=3, cancels=1)  # after the snapshot, applied to the old keys
         return original_lane(store, path, lane, *args, **kw)
 
