@@ -47,12 +47,14 @@ class _Awaiting:
 def _by_driver(found, station_id: int | None) -> list[_Awaiting]:
     """Per driver: orders awaiting (at ``station_id`` when given), the oldest, every station."""
     drivers: dict[int, _Awaiting] = {}
-    for r in found:
-        d = drivers.get(r.driver_id) or drivers.setdefault(r.driver_id, _Awaiting(r.driver_id, r.name, r.car_plate))
-        d.station_ids.append(r.station_id)
-        if station_id is None or r.station_id == station_id:
-            d.pending += r.n
-            d.oldest = r.oldest if d.oldest is None else min(d.oldest, r.oldest)
+    for driver_id, station, n, oldest, name, car_plate in found:  # tuples: cheaper than named access
+        d = drivers.get(driver_id)
+        if d is None:
+            d = drivers[driver_id] = _Awaiting(driver_id, name, car_plate)
+        d.station_ids.append(station)
+        if station_id is None or station == station_id:
+            d.pending += n
+            d.oldest = oldest if d.oldest is None or oldest < d.oldest else d.oldest
     chosen = [d for _, d in sorted(drivers.items()) if d.pending]
     for d in chosen:
         d.station_ids.sort()
@@ -131,7 +133,7 @@ def screen_drivers(store, station_id: int | None = None) -> dict:
         features.append({"type": "Feature", "id": row.driver_id, "geometry": geometry, "properties": {
             "driver_id": row.driver_id, "name": row.name, "car_plate": row.car_plate,
             "pending_orders": row.pending, "oldest_pending_since": row.oldest.astimezone(tz).isoformat(),
-            "station_ids": list(row.station_ids),
+            "station_ids": row.station_ids,
             "last_seen_at": datetime.fromtimestamp(seen, tz).isoformat() if seen is not None else None,
             "distance_km": distance}})
     return {"type": "FeatureCollection", "features": features}
