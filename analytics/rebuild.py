@@ -4,9 +4,12 @@
    waits out the transactions writing events and holds new ones for the
    moment it takes to export a snapshot and read ``max(id)`` = W. Outbox ids
    are drawn after that lock, so the snapshot holds exactly the events ≤ W.
-2. In that snapshot, SQL aggregates are written to staging keys
-   (``analytics.rebuild_sql``); catalogue, positions and bitmaps are re-indexed
-   in place (idempotent writes).
+2. In that snapshot, day-level facts are computed lane by lane into UNLOGGED
+   tables of a schema per lane (``rebuild_<generation>_<lane>``, dropped at the
+   end), and each lane's SQL aggregates are written to staging keys on a
+   connection of its own as soon as its facts are committed
+   (``analytics.rebuild_sql``, ``analytics.rebuild_fill``); catalogue,
+   positions and bitmaps are re-indexed in place (idempotent writes).
 3. Events ≤ W still pending in the snapshot get their dedupe keys now (mode
    ``p``: only the writes the rebuild does not replace), so that no later
    replay counts them again; their rows are marked applied.
