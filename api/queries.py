@@ -17,8 +17,10 @@ from analytics.scopes import Scope, parse
 from api.auth import Principal
 from api.errors import Forbidden, NotFound, problem
 from api.routing import endpoint
-from api.schemas.queries import (ActiveQuery, DevicesQuery, NearbyQuery, PeriodQuery, ProductRankingQuery,
-                                 ScreenDriversQuery, SearchQuery, SeriesQuery, SummaryQuery)
+from api.schemas.queries import (ActiveOut, ActiveQuery, AdStatsOut, DevicesOut, DevicesQuery, DriverRankingOut,
+                                 FeatureCollection, NearbyOut, NearbyQuery, PeriodQuery, ProductRankingOut,
+                                 ProductRankingQuery, ScreenDriversQuery, SearchOut, SearchQuery, SeriesOut, SeriesQuery,
+                                 StationRankingOut, SummaryOut, SummaryQuery)
 from store import get_store, request_session
 from store.models import Device, Driver, Station
 
@@ -65,20 +67,21 @@ def own_station(principal: Principal, station_id: int | None) -> int | None:
     return station_id
 
 
-@endpoint(bp, "/stats/summary", auth=OWNERS, query=SummaryQuery)
+@endpoint(bp, "/stats/summary", auth=OWNERS, query=SummaryQuery, responses={200: SummaryOut})
 def summary(principal, query: SummaryQuery):
     """Today, this week, month, year and all-time sales of a scope."""
     return queries.summary(get_store(), readable_scope(principal, query.scope), query.kind)
 
 
-@endpoint(bp, "/series/daily", auth=OWNERS, query=SeriesQuery)
+@endpoint(bp, "/series/daily", auth=OWNERS, query=SeriesQuery, responses={200: SeriesOut})
 def series(principal, query: SeriesQuery):
     """Daily sales, oldest first, zero-filled (default: the rolling 7 days ending today)."""
     return queries.daily_series(get_store(), readable_scope(principal, query.scope), query.kind, query.days,
                                 query.end)
 
 
-@endpoint(bp, "/rankings/products", auth=("admin", "station"), query=ProductRankingQuery)
+@endpoint(bp, "/rankings/products", auth=("admin", "station"), query=ProductRankingQuery,
+          responses={200: ProductRankingOut})
 def product_ranking(principal, query: ProductRankingQuery):
     """Hot sellers: products by amount or units (a station token: its own station's)."""
     station_id = query.station_id
@@ -88,49 +91,50 @@ def product_ranking(principal, query: ProductRankingQuery):
                                    own_station(principal, station_id), query.by, query.limit)
 
 
-@endpoint(bp, "/rankings/stations", query=PeriodQuery)
+@endpoint(bp, "/rankings/stations", query=PeriodQuery, responses={200: StationRankingOut})
 def station_ranking(principal, query: PeriodQuery):
     """Stations by wholesale sales."""
     return queries.station_ranking(get_store(), query.period, query.date, query.limit)
 
 
-@endpoint(bp, "/rankings/drivers", query=PeriodQuery)
+@endpoint(bp, "/rankings/drivers", query=PeriodQuery, responses={200: DriverRankingOut})
 def driver_ranking(principal, query: PeriodQuery):
     """Drivers by retail sales."""
     return queries.driver_ranking(get_store(), query.period, query.date, query.limit)
 
 
-@endpoint(bp, "/ads/stats", query=PeriodQuery)
+@endpoint(bp, "/ads/stats", query=PeriodQuery, responses={200: AdStatsOut})
 def ad_stats(principal, query: PeriodQuery):
     """Ads by plays, with completion against the plays bought and revenue."""
     return queries.ad_stats(get_store(), query.period, query.date, query.limit)
 
 
-@endpoint(bp, "/drivers/active", query=ActiveQuery)
+@endpoint(bp, "/drivers/active", query=ActiveQuery, responses={200: ActiveOut})
 def active_drivers(principal, query: ActiveQuery):
     """How many drivers were active in the day, ISO week or month."""
     return queries.active_drivers(get_store(), query.period, query.date)
 
 
-@endpoint(bp, "/stations/nearby", auth=OWNERS, query=NearbyQuery)
+@endpoint(bp, "/stations/nearby", auth=OWNERS, query=NearbyQuery, responses={200: NearbyOut})
 def stations_nearby(principal, query: NearbyQuery):
     """Stations within a radius, nearest first (with sku: those that have it in stock)."""
     return queries.stations_nearby(get_store(), query.lat, query.lng, query.radius_km, query.limit, query.sku)
 
 
-@endpoint(bp, "/screen/drivers", auth=("admin", "station"), query=ScreenDriversQuery)
+@endpoint(bp, "/screen/drivers", auth=("admin", "station"), query=ScreenDriversQuery,
+          responses={200: FeatureCollection})
 def screen_drivers(principal, query: ScreenDriversQuery):
     """GeoJSON of the drivers with orders awaiting pickup (a station token: at its station)."""
     return queries.screen_drivers(get_store(), own_station(principal, query.station_id))
 
 
-@endpoint(bp, "/products/search", auth=OWNERS, query=SearchQuery)
+@endpoint(bp, "/products/search", auth=OWNERS, query=SearchQuery, responses={200: SearchOut})
 def products_search(principal, query: SearchQuery):
     """Products whose name or sku starts with the prefix (any case), in name order."""
     return queries.products_search(get_store(), query.prefix, query.limit)
 
 
-@endpoint(bp, "/devices", query=DevicesQuery)
+@endpoint(bp, "/devices", query=DevicesQuery, responses={200: DevicesOut})
 def devices(principal, query: DevicesQuery):
     """Devices, paged: online, today's sales, stock alerts."""
     return queries.devices_page(get_store(), query.page, query.per_page)

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from api.schemas.common import Lat, Lng, Limit, PageQuery, Query
+from api.schemas.common import Lat, Lng, Limit, Out, Page, PageQuery, Query
 from api.schemas.reports import Day
 
 Kind = Literal["wholesale", "retail"]
@@ -67,4 +67,150 @@ class SearchQuery(Query):
 
 
 class DevicesQuery(PageQuery):
+    pass
+
+
+# replies (documented in the OpenAPI document; the queries build them as plain dicts)
+class Figures(Out):
+    amount_cents: int
+    units: int
+    orders: int
+
+
+class SummaryOut(Out):
+    scope: str
+    kind: str
+    as_of: str
+    today: Figures
+    week: Figures
+    month: Figures
+    year: Figures
+    total: Figures
+
+
+class SeriesPoint(Figures):
+    date: str
+
+
+class SeriesOut(Out):
+    points: list[SeriesPoint]
+    total_cents: int
+
+
+class ProductRank(Out):
+    rank: int
+    product_id: int
+    sku: str | None
+    name: str | None
+    amount_cents: int
+    units: int
+
+
+class ProductRankingOut(Out):
+    kind: str
+    period: str
+    period_key: str
+    items: list[ProductRank]
+
+
+class OwnerRank(Out):
+    rank: int
+    name: str | None
+    amount_cents: int
+    units: int
+    orders: int
+
+
+class StationRank(OwnerRank):
+    station_id: int
+
+
+class DriverRank(OwnerRank):
+    driver_id: int
+
+
+class StationRankingOut(Out):
+    period: str
+    period_key: str
+    items: list[StationRank]
+
+
+class DriverRankingOut(Out):
+    period: str
+    period_key: str
+    items: list[DriverRank]
+
+
+class AdStat(Out):
+    ad_id: int
+    title: str | None
+    advertiser: str | None
+    plays: int
+    expected_plays: int
+    completion_ratio: float | None
+    revenue_cents: int
+
+
+class AdStatsOut(Out):
+    period: str
+    period_key: str
+    items: list[AdStat]
+
+
+class ActiveOut(Out):
+    period: str
+    period_key: str
+    active_drivers: int
+
+
+class NearbyStation(Out):
+    id: int
+    name: str
+    address: str
+    lat: float
+    lng: float
+    distance_km: float
+
+
+class NearbyOut(Out):
+    stations: list[NearbyStation]
+
+
+class FeatureCollection(Out):
+    type: Literal["FeatureCollection"]
+    features: list[dict]
+
+
+class ProductFound(Out):
+    id: int
+    sku: str
+    name: str
+    category: str | None
+    retail_price_cents: int
+    supply_price_cents: int
+
+
+class SearchOut(Out):
+    items: list[ProductFound]
+
+
+class StockAlert(Out):
+    sku: str
+    quantity: int
+
+
+class DeviceRow(Out):
+    id: int
+    serial: str
+    driver_id: int
+    driver_name: str
+    car_plate: str
+    activated: bool
+    online: bool
+    last_seen_at: str | None
+    today_sales_cents: int
+    stock_alerts: list[StockAlert]
+
+
+class DevicesOut(Page[DeviceRow]):
     pass

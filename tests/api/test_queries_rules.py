@@ -125,3 +125,16 @@ def test_redis_down_is_a_503_not_a_500(app, settings):
     response = down.test_client().get("/api/v1/stats/summary", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
     problem(response, 503)
     assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_openapi_describes_every_query_with_its_parameters_and_reply(client):
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    for path, params in {"/api/v1/stats/summary": {"scope", "kind"},
+                         "/api/v1/rankings/products": {"kind", "period", "date", "station_id", "by", "limit"},
+                         "/api/v1/series/daily": {"scope", "kind", "days", "end"},
+                         "/api/v1/stations/nearby": {"lat", "lng", "radius_km", "limit", "sku"},
+                         "/api/v1/products/search": {"prefix", "limit"}}.items():
+        op = paths[path]["get"]
+        assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == params, path
+        assert "200" in op["responses"], path
+    assert "/api/v1/devices" in paths and "get" in paths["/api/v1/devices"]
