@@ -1,4 +1,5 @@
-"""Apply committed outbox events to Redis, exactly once, and mark them applied.
+"""Apply committed outbox events to Redis, exactly once, and mark them applied
+(behind the request, in batches: ``analytics.marks``).
 
 Each event becomes one ``lua/apply.lua`` run per scope it touches (see
 ``analytics.plan``); all runs of a batch go in one pipeline. The script sets
@@ -19,7 +20,7 @@ from redis import exceptions as exc
 from redis.exceptions import RedisError
 from sqlalchemy import text
 
-from analytics import keys, scripts
+from analytics import keys, marks, scripts
 from analytics.plan import Write, plan
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ REDIS_ERRORS = (RedisError, OSError)
 SERVER_STATES = (exc.ConnectionError, exc.TimeoutError, exc.BusyLoadingError, exc.ReadOnlyError,
                  exc.OutOfMemoryError, exc.ClusterDownError, exc.TryAgainError, exc.MasterDownError)
 
-_MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
 _FAILED = text("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(:ids)")
 _PENDING = text(
     "SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND attempts < :max "
@@ -55,10 +55,7 @@ def apply_committed(store, events) -> None:
     except Exception:  # a bug must not fail the request: the replay retries and counts attempts
         log.exception("analytics apply failed")
         return
-    try:
-        _mark(store, done)
-    except Exception as exc:  # the rows stay pending: the replay re-applies them harmlessly
-        log.warning("could not mark %d outbox row(s) applied: %s", len(done), exc)
+    _mark(store, done)
 
 
 def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[int], list[int]]:
@@ -118,7 +115,7 @@ def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> di
                     break
                 done, failed = apply_events(store, rows)
                 if done:
-                    session.execute(_MARK, {"ids": done})
+                    session.execute(marks.MARK, {"ids": done})
                 if failed:
                     session.execute(_FAILED, {"ids": failed})
         except REDIS_ERRORS as exc:
@@ -134,13 +131,9 @@ def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> di
 
 
 def _mark(store, ids: list[int]) -> None:
-    """One UPDATE for the batch; its commit need not wait for the WAL flush: a lost
-    mark only makes the replay apply the event again, which the dedupe key absorbs."""
-    if not ids:
-        return
-    with store.engine.begin() as conn:
-        conn.execute(text("SET LOCAL synchronous_commit = off"))
-        conn.execute(_MARK, {"ids": ids})
+    """Marked behind the request, in batches (``analytics.marks``)."""
+    if ids:
+        marks.marks(store).add(ids)
 
 
 _pause_lock = threading.Lock()

@@ -9,9 +9,11 @@ order with every figure negated, in the periods of its original
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+
+import orjson
 
 from analytics import keys, periods
 
@@ -31,14 +33,11 @@ class Write:
 
     def key(self, name: str, bucket: str | None = None, tz=None, counted: bool = False) -> int:
         """Index (in the script's KEYS) of ``name``; ``bucket`` gives its period and expiry."""
-        if name in self._index:
-            return self._index[name]
-        period, pkey, at = None, None, 0
-        if bucket is not None:
-            period, _, pkey = bucket.partition(":")
-            at = periods.expire_at(period, pkey or "total", tz) or 0
+        index = self._index.get(name)
+        if index is not None:
+            return index
         self.keys.append(name)
-        self.meta.append((at, period, pkey or None))
+        self.meta.append(_bucket_meta(bucket, tz) if bucket is not None else (0, None, None))
         self.counted.append(counted)
         self._index[name] = len(self.keys) + 3  # KEYS[1..3]: dedupe, generation, registry
         return self._index[name]
@@ -56,7 +55,14 @@ class Write:
             swapped = bool(counted and replaced is not None and replaced(period, pkey))
             if at or counted or swapped:
                 entries.append([i + 4, at, int(counted), int(swapped)])
-        return json.dumps({"ops": self.ops, "keys": entries}, separators=(",", ":"), ensure_ascii=False)
+        return orjson.dumps({"ops": self.ops, "keys": entries}).decode()
+
+
+@lru_cache(maxsize=4096)
+def _bucket_meta(bucket: str, tz) -> tuple[int, str, str | None]:
+    """(expire-at, period, period key) of a bucket such as ``week:2026-W48``: the same for every event of the day."""
+    period, _, pkey = bucket.partition(":")
+    return periods.expire_at(period, pkey or "total", tz) or 0, period, pkey or None
 
 
 class Planner:
@@ -75,25 +81,24 @@ class Planner:
              products: bool) -> None:
         """Totals (and, when ``products``, product rankings) of one sale, or its reversal
         (``sign`` -1), in all five periods."""
-        w = self.w(scope)
-        for _, b in periods.buckets(periods.business_date(when, self.tz)):
-            t = w.key(keys.totals(scope, kind, b), b, self.tz, counted=True)
+        w, tz = self.w(scope), self.tz
+        for b, totals, by_amount, by_units in _sale_keys(scope, kind, periods.business_date(when, tz), products):
+            t = w.key(totals, b, tz, counted=True)
             w.hincr(t, "amount", sign * amount)
             w.hincr(t, "units", sign * units)
             w.hincr(t, "orders", sign)
             if products:
-                by_amount = w.key(keys.product_rank(scope, kind, "amount", b), b, self.tz, counted=True)
-                by_units = w.key(keys.product_rank(scope, kind, "units", b), b, self.tz, counted=True)
+                a, u = w.key(by_amount, b, tz, counted=True), w.key(by_units, b, tz, counted=True)
                 for line in lines:
-                    w.zincr(by_amount, line["product_id"], sign * line["amount_cents"])
-                    w.zincr(by_units, line["product_id"], sign * line["quantity"])
+                    w.zincr(a, line["product_id"], sign * line["amount_cents"])
+                    w.zincr(u, line["product_id"], sign * line["quantity"])
 
     def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int) -> None:
         """A station's or driver's place in the platform rankings (amount; units and orders beside)."""
-        w = self.w(keys.PLATFORM)
-        for _, b in periods.buckets(periods.business_date(when, self.tz)):
-            w.zincr(w.key(rank_key(b), b, self.tz, counted=True), member, sign * amount)
-            f = w.key(figures_key(b), b, self.tz, counted=True)
+        w, tz = self.w(keys.PLATFORM), self.tz
+        for b, rank, figures in _ranked_keys(rank_key, figures_key, periods.business_date(when, tz)):
+            w.zincr(w.key(rank, b, tz, counted=True), member, sign * amount)
+            f = w.key(figures, b, tz, counted=True)
             w.hincr(f, f"{member}:u", sign * units)
             w.hincr(f, f"{member}:o", sign)
 
@@ -113,8 +118,21 @@ class Planner:
         self.w(keys.PLATFORM).message = _dumps(body)
 
 
+# The key names of a day's five buckets are the same for every event of that day and scope.
+@lru_cache(maxsize=8192)
+def _sale_keys(scope: str, kind: str, day, products: bool) -> tuple:
+    return tuple((b, keys.totals(scope, kind, b), keys.product_rank(scope, kind, "amount", b) if products else None,
+                  keys.product_rank(scope, kind, "units", b) if products else None)
+                 for _, b in periods.buckets(day))
+
+
+@lru_cache(maxsize=1024)
+def _ranked_keys(rank_key, figures_key, day) -> tuple:
+    return tuple((b, rank_key(b), figures_key(b)) for _, b in periods.buckets(day))
+
+
 def _dumps(value) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()
 
 
 def _units(lines) -> int:

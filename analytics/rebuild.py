@@ -35,6 +35,8 @@ from sqlalchemy import text
 
 from analytics import catalogue, keys, periods, scripts
 from analytics.apply import MAX_ATTEMPTS, apply_events
+from analytics.marks import MARK
+from analytics.marks import flush as flush_marks
 from analytics.plan import Planner
 from analytics.rebuild_fill import STAGING_SECONDS, Filler, Staged
 from analytics.rebuild_sql import LANES, SOURCE_LINES, STEPS, build_facts, fill_bitmaps, stage_lane
@@ -46,7 +48,6 @@ BATCH = 1000
 _PENDING = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND id <= :w AND attempts < :max "
                 "ORDER BY id")
 _AFTER = text("SELECT id, kind, payload FROM outbox WHERE id > :after ORDER BY id LIMIT :n")
-_MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
 _POSITIONS = text("""
 SELECT d.id AS driver_id, p.lat, p.lng, p.at FROM drivers d CROSS JOIN LATERAL (
   SELECT * FROM (
@@ -85,6 +86,7 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
     started = time.monotonic()
     generation = secrets.token_hex(6)
     _clear_leftovers(store)
+    flush_marks(store)  # this process's applied events: not pending in the snapshot (demo: one process)
     replaced = replaced_by(since)
     tz = store.settings.tz
     bar = tqdm(total=STEPS + 3, unit="step", desc="rebuild", disable=not progress)
@@ -267,7 +269,7 @@ def _settle_pending(store, rows, replaced) -> None:
         done, _ = apply_events(store, chunk, mode="p", replaced=replaced)
         if done:
             with store.engine.begin() as conn:
-                conn.execute(_MARK, {"ids": done})
+                conn.execute(MARK, {"ids": done})
 
 
 def _swap(store, scopes, generation: str, since: date | None) -> None:

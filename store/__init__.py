@@ -25,6 +25,7 @@ class Store:
     sessions: sessionmaker[Session]
     redis: Any
     extras: dict = field(default_factory=dict)
+    closing: list = field(default_factory=list)  # callbacks run first by ``close`` (e.g. pending writes)
 
     @classmethod
     def from_settings(cls, settings) -> "Store":
@@ -36,7 +37,13 @@ class Store:
         """``with store.transaction() as session:`` — one use case, one commit."""
         return session_scope(self.sessions)
 
+    def on_close(self, callback) -> None:
+        self.closing.append(callback)
+
     def close(self) -> None:
+        for callback in self.closing:
+            callback()
+        self.closing.clear()
         self.engine.dispose()
         try:
             self.redis.close()

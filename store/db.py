@@ -18,7 +18,9 @@ def normalize_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 10, **kwargs) -> Engine:
-    options = dict(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, pool_recycle=1800,
+    """No ping on checkout (a round trip per request): a connection found dead is
+    invalidated with the rest of the pool and that one request gets a 503 to retry."""
+    options = dict(pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
                    connect_args={"connect_timeout": 5, "application_name": "buyfree"})
     options.update(kwargs)
     return create_engine(normalize_url(url), **options)

@@ -7,7 +7,7 @@ import random
 import pytest
 
 import analytics
-from analytics import keys
+from analytics import keys, periods
 
 rebuild_module = importlib.import_module("analytics.rebuild")
 from tests.analytics.compare import assert_equal_to_truth
@@ -57,7 +57,8 @@ def test_rebuild_after_flush_restores_every_figure(fleet, store):
     assert result["pending_at_snapshot"] == 0 and result["reapplied"] == 0 and result["lines"] > 0
     assert counted(store) == live
     assert_equal_to_truth(store)
-    assert store.redis.ttl(keys.totals("p", "wholesale", "day:" + ago()[:10])) > 300 * 86400
+    today = periods.today(store.settings.tz).isoformat()  # the business day, not the UTC date of ago()
+    assert store.redis.ttl(keys.totals("p", "wholesale", "day:" + today)) > 300 * 86400
     # the catalogue is back too: map, search, positions
     assert analytics.queries.stations_nearby(store, 31.2, 121.4, 50, 10)["stations"]
     assert analytics.queries.products_search(store, fleet.products[0]["sku"], 5)["items"]
@@ -112,7 +113,6 @@ def test_events_pending_in_the_snapshot_are_counted_once(fleet, store):
 def test_since_rebuilds_recent_periods_and_totals_only(fleet, store):
     from datetime import timedelta
 
-    from analytics import periods
 
     traffic(fleet, random.Random(8))
     live = counted(store)

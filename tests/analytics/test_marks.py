@@ -1,0 +1,46 @@
+"""Outbox marks are written behind the request, in batches, and none is left behind at shutdown."""
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import text
+
+from analytics import marks
+from store import Store
+from tests.analytics.traffic import build_fleet
+
+
+def pending(store) -> int:
+    with store.engine.connect() as conn:
+        return conn.execute(text("SELECT count(*) FROM outbox WHERE applied_at IS NULL")).scalar()
+
+
+def test_the_marks_thread_writes_applied_events_within_moments(api, store):
+    fleet = build_fleet(api, stations=1, products=2, drivers=2, ads=1)
+    for i in range(10):
+        fleet.purchase(fleet.devices[i % 2], [(fleet.products[i % 2]["sku"], 1)])
+    deadline = time.monotonic() + 5
+    while pending(store) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pending(store) == 0
+
+
+def test_marks_still_collected_are_written_when_the_store_closes(api, store, settings):
+    fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
+    store.extras["analytics_paused_until"] = time.monotonic() + 60  # leave the events unapplied and unmarked
+    try:
+        for _ in range(3):
+            fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
+    finally:
+        store.extras.pop("analytics_paused_until")
+    with store.engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
+    assert len(ids) >= 3
+    worker = Store.from_settings(settings)  # as a gunicorn worker's own store
+    collected = marks.Marks(worker, interval=3600)  # its thread would not write them for an hour
+    worker.on_close(collected.close)
+    collected.add(ids)
+    time.sleep(0.3)
+    assert pending(store) == len(ids)
+    worker.close()  # the worker stops
+    assert pending(store) == 0
