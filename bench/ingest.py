@@ -57,13 +57,15 @@ def purchase_body(i: int) -> dict:
 
 
 def print_cpu(what: str, before: dict, after: dict, count: int) -> None:
-    """Server CPU per request, and the rate the machine's cores could carry at that cost."""
+    """CPU per request of the server's parts and of this client, and the rate the machine's cores
+    could carry at the server's cost alone."""
     if not count:
         return
-    app, pg = ((after[k] - before[k]) / count * 1000 for k in ("app", "postgres"))
+    ms = {k: (after[k] - before[k]) / count * 1000 for k in after}
+    server = ms["app"] + ms["postgres"] + ms["redis"]
     cores = os.cpu_count() or 1
-    print(f"  CPU per {what}: app {app:.2f} ms + postgres {pg:.2f} ms "
-          f"(all {cores} cores on the server alone: ~{cores * 1000 / (app + pg):,.0f}/s)")
+    print(f"  CPU per {what}: app {ms['app']:.2f} ms + postgres {ms['postgres']:.2f} ms + redis {ms['redis']:.2f} ms"
+          f" (+ this client {ms['client']:.2f} ms); all {cores} cores on the server alone: ~{cores * 1000 / server:,.0f}/s")
 
 
 def main() -> int:

@@ -24,7 +24,13 @@ elseif mode ~= 'i' then
 end
 local spec = cjson.decode(ARGV[3])
 local replaced = {}
-for _, e in ipairs(spec.keys) do replaced[e[1]] = (e[4] == 1) end
+-- Expiry and registry entry are set by whoever creates a key (this script, the rebuild's fill and
+-- swap, the reconcile), so only keys that do not exist yet need them: most applies create none.
+local created = {}
+for _, e in ipairs(spec.keys) do
+  replaced[e[1]] = (e[4] == 1)
+  created[e[1]] = redis.call('EXISTS', KEYS[e[1]]) == 0
+end
 local function wanted(index)
   if mode == 'p' then return not replaced[index] end
   if mode ~= '' and mode ~= 'i' then return fresh or replaced[index] end
@@ -53,10 +59,14 @@ for _, op in ipairs(spec.ops) do
     redis.call('LTRIM', k, 0, tonumber(op[4]) - 1)
   end
 end
-if #spec.keys > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[6]) end  -- expired keys
+local pruned = false
 for _, e in ipairs(spec.keys) do
   local k = KEYS[e[1]]
-  if wanted(e[1]) then
+  if created[e[1]] and wanted(e[1]) then
+    if e[3] == 1 and not pruned then  -- entries of expired keys leave the registry
+      redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[6])
+      pruned = true
+    end
     if e[2] ~= 0 then redis.call('EXPIREAT', k, e[2]) end
     if e[3] == 1 then redis.call('ZADD', KEYS[3], e[2] == 0 and '+inf' or e[2], k) end
   end
