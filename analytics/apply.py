@@ -21,7 +21,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import text
 
 from analytics import keys, marks, scripts
-from analytics.plan import Write, plan
+from analytics.plan import Write, plan, plan_group
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +67,10 @@ def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[
     or whose script failed is in the failed list.
     """
     tz = store.settings.tz
-    calls, owners, failed = [], [], set()
     now = str(int(time.time()))
+    if mode == "" and len(events) > 1 and _apply_group(store, events, tz, now):
+        return [e.id for e in events], []
+    calls, owners, failed = [], [], set()
     for event in events:
         try:
             writes = plan(event.id, event.kind, event.payload, tz)
@@ -77,7 +79,7 @@ def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[
             failed.add(event.id)
             continue
         for write in writes:
-            calls.append(("apply", script_keys(write, event.id), script_args(write, mode, now, replaced)))
+            calls.append(("apply", script_keys(write), script_args(write, mode, now, replaced)))
             owners.append(event.id)
     results = scripts.run(store.redis, calls)
     for owner, result in zip(owners, results):
@@ -89,13 +91,33 @@ def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[
     return [e.id for e in events if e.id not in failed], sorted(failed)
 
 
-def script_keys(write: Write, event_id: int) -> list[str]:
-    return [keys.dedupe(write.scope, event_id), keys.generation(write.scope), keys.registry(write.scope),
-            *write.keys]
+def _apply_group(store, events, tz, now: str) -> bool:
+    """Live events summed into one run per scope (a batch upload, a replay): one increment per
+    figure instead of one per event. Each run sets every event's dedupe key first and applies
+    only when all were new; when some were not (an event applied meanwhile) it undoes its dedupe
+    keys and answers -1. False: apply them one by one (a scope that did apply dedupes them)."""
+    try:
+        writes = plan_group([(e.id, e.kind, e.payload) for e in events], tz)
+    except (KeyError, TypeError, ValueError):
+        return False  # the one-by-one path names the bad event
+    results = scripts.run(store.redis, [("apply", script_keys(w), script_args(w, "", now)) for w in writes])
+    for result in results:
+        if isinstance(result, SERVER_STATES):
+            raise result
+    return all(result in (0, 1) for result in results)
+
+
+def script_keys(write: Write) -> list[str]:
+    """KEYS of one run: the first event's dedupe key, generation, registry, the figures,
+    then a group's further dedupe keys (``script_args`` names their indices)."""
+    first, *more = write.events
+    return [keys.dedupe(write.scope, first), keys.generation(write.scope), keys.registry(write.scope),
+            *write.keys, *(keys.dedupe(write.scope, e) for e in more)]
 
 
 def script_args(write: Write, mode: str, now: str, replaced=None) -> list[str]:
-    return [str(DEDUPE_SECONDS), mode, write.spec(replaced), keys.channel(), write.message or "", now]
+    dedupe = range(len(write.keys) + 4, len(write.keys) + 3 + len(write.events))
+    return [str(DEDUPE_SECONDS), mode, write.spec(replaced, dedupe), keys.channel(), "\n".join(write.messages), now]
 
 
 def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> dict:

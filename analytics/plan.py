@@ -23,12 +23,16 @@ RECENT = 50  # ticker entries kept per scope
 
 @dataclass
 class Write:
+    """The writes of one scope for one event, or for a group of events applied as one
+    (``events``: their ids; increments of the same figure are summed)."""
     scope: str
     keys: list[str] = field(default_factory=list)
     meta: list[tuple[int, str | None, str | None]] = field(default_factory=list)  # (expire-at, period, pkey)
     counted: list[bool] = field(default_factory=list)
-    ops: list[list] = field(default_factory=list)
-    message: str | None = None
+    events: list[int] = field(default_factory=list)
+    messages: list[str] = field(default_factory=list)
+    _sums: dict[tuple, int] = field(default_factory=dict, repr=False)  # (op, key index, member) -> delta
+    _other: list[list] = field(default_factory=list, repr=False)  # bits, positions, ticker entries
     _index: dict[str, int] = field(default_factory=dict, repr=False)
 
     def key(self, name: str, bucket: str | None = None, tz=None, counted: bool = False) -> int:
@@ -43,19 +47,50 @@ class Write:
         return self._index[name]
 
     def hincr(self, index: int, fld: str, delta: int) -> None:
-        self.ops.append(["h", index, fld, str(delta)])
+        self._sums[("h", index, fld)] = self._sums.get(("h", index, fld), 0) + delta
 
     def zincr(self, index: int, member, delta: int) -> None:
-        self.ops.append(["z", index, str(member), str(delta)])
+        member = str(member)
+        self._sums[("z", index, member)] = self._sums.get(("z", index, member), 0) + delta
 
-    def spec(self, replaced=None) -> str:
-        """The script's JSON; ``replaced(period, pkey)`` tells which counted keys a rebuild replaces."""
+    def add(self, op: list) -> None:
+        self._other.append(op)
+
+    @property
+    def ops(self) -> list[list]:
+        """``[op, key index, member, delta]`` increments (none that sum to zero), then the other ops;
+        of a group's ticker entries only the last ``RECENT`` of each list (the rest would be trimmed),
+        of its positions only each driver's newest."""
+        out = [[c, index, member, str(delta)] for (c, index, member), delta in self._sums.items() if delta]
+        pushes: dict[int, int] = {}
+        newest: dict[tuple, int] = {}  # (geo key, member) -> position of the newest point
+        for n, op in enumerate(self._other):
+            if op[0] == "l":
+                pushes[op[1]] = pushes.get(op[1], 0) + 1
+            elif op[0] == "g":
+                last = newest.get((op[1], op[2]))
+                if last is None or int(self._other[last][6]) <= int(op[6]):
+                    newest[(op[1], op[2])] = n
+        kept: dict[int, int] = {}
+        for n, op in enumerate(self._other):
+            if op[0] == "l":
+                kept[op[1]] = kept.get(op[1], 0) + 1
+                if kept[op[1]] <= pushes[op[1]] - RECENT:
+                    continue
+            elif op[0] == "g" and newest[(op[1], op[2])] != n:
+                continue
+            out.append(op)
+        return out
+
+    def spec(self, replaced=None, dedupe: list[int] = ()) -> str:
+        """The script's JSON; ``replaced(period, pkey)`` tells which counted keys a rebuild replaces;
+        ``dedupe``: the KEYS indices of a group's further dedupe keys."""
         entries = []
         for i, ((at, period, pkey), counted) in enumerate(zip(self.meta, self.counted)):
             swapped = bool(counted and replaced is not None and replaced(period, pkey))
             if at or counted or swapped:
                 entries.append([i + 4, at, int(counted), int(swapped)])
-        return orjson.dumps({"ops": self.ops, "keys": entries}).decode()
+        return orjson.dumps({"ops": self.ops, "keys": entries, "d": list(dedupe)}).decode()
 
 
 @lru_cache(maxsize=4096)
@@ -71,11 +106,15 @@ class Planner:
     def __init__(self, tz):
         self.tz = tz
         self.writes: dict[str, Write] = {}
+        self.event_id = 0  # the event being planned
 
     def w(self, scope: str) -> Write:
-        if scope not in self.writes:
-            self.writes[scope] = Write(scope)
-        return self.writes[scope]
+        write = self.writes.get(scope)
+        if write is None:
+            write = self.writes[scope] = Write(scope)
+        if not write.events or write.events[-1] != self.event_id:
+            write.events.append(self.event_id)
+        return write
 
     def sale(self, scope: str, kind: str, when: str, sign: int, amount: int, units: int, lines,
              products: bool) -> None:
@@ -104,18 +143,18 @@ class Planner:
 
     def recent(self, scope: str, item: dict) -> None:
         w = self.w(scope)
-        w.ops.append(["l", w.key(keys.recent_sales(scope)), _dumps(item), str(RECENT)])
+        w.add(["l", w.key(keys.recent_sales(scope)), _dumps(item), str(RECENT)])
 
     def position(self, driver_id: int, lat, lng, when: str) -> None:
         if lat is None or lng is None or abs(lat) > GEO_MAX_LAT:
             return  # Redis GEO cannot hold polar points; the point stays in Postgres
         w = self.w(keys.PLATFORM)
         ts = int(datetime.fromisoformat(when).timestamp())
-        w.ops.append(["g", w.key(keys.drivers_geo()), str(driver_id), repr(float(lng)), repr(float(lat)),
+        w.add(["g", w.key(keys.drivers_geo()), str(driver_id), repr(float(lng)), repr(float(lat)),
                       w.key(keys.drivers_seen()), str(ts)])
 
     def message(self, body: dict) -> None:
-        self.w(keys.PLATFORM).message = _dumps(body)
+        self.w(keys.PLATFORM).messages.append(_dumps(body))
 
 
 # The key names of a day's five buckets are the same for every event of that day and scope.
@@ -141,11 +180,18 @@ def _units(lines) -> int:
 
 def plan(event_id: int, kind: str, payload: dict, tz) -> list[Write]:
     """The writes of one outbox event (docs/internals.md lists the kinds and payloads)."""
+    return plan_group([(event_id, kind, payload)], tz)
+
+
+def plan_group(events, tz) -> list[Write]:
+    """The writes of several events ``[(id, kind, payload), ...]`` summed into one ``Write`` per scope."""
     planner = Planner(tz)
-    handler = HANDLERS.get(kind)
-    if handler is None:
-        raise ValueError(f"unknown outbox event kind {kind!r}")
-    handler(planner, event_id, payload)
+    for event_id, kind, payload in events:
+        handler = HANDLERS.get(kind)
+        if handler is None:
+            raise ValueError(f"unknown outbox event kind {kind!r}")
+        planner.event_id = event_id
+        handler(planner, event_id, payload)
     return list(planner.writes.values())
 
 
@@ -206,9 +252,9 @@ def _driver_active(pl: Planner, event_id: int, p: dict) -> None:
     day = datetime.fromisoformat(p["date"]).date()
     driver_id = p["driver_id"]
     w = pl.w(keys.PLATFORM)
-    w.ops.append(["b", w.key(keys.active_drivers(day.isoformat()), f"day:{day.isoformat()}", pl.tz), str(driver_id)])
+    w.add(["b", w.key(keys.active_drivers(day.isoformat()), f"day:{day.isoformat()}", pl.tz), str(driver_id)])
     d = pl.w(keys.driver(driver_id))
-    d.ops.append(["b", d.key(keys.checkins(driver_id, day.year), f"year:{day.year}", pl.tz),
+    d.add(["b", d.key(keys.checkins(driver_id, day.year), f"year:{day.year}", pl.tz),
                   str(day.timetuple().tm_yday - 1)])
     pl.message({"id": event_id, "kind": "driver_active", "driver_id": driver_id, "date": p["date"]})
 

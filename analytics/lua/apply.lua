@@ -7,12 +7,28 @@
 --               'r:GEN' after a rebuild swapped generation GEN in: skips scopes not swapped and events
 --                       already re-applied; ops on replaced keys, and every op if never applied before
 --               'i'     no dedupe: idempotent ops only (the rebuild's positions)
--- ARGV[3] JSON {"ops": [[op, key index, ...]], "keys": [[index, expire-at or 0, counted 0/1, replaced 0/1]]}
--- ARGV[4] channel, ARGV[5] message to publish ('' for none), ARGV[6] now (unix time)
+-- ARGV[3] JSON {"ops": [[op, key index, ...]], "keys": [[index, expire-at or 0, counted 0/1, replaced 0/1]],
+--              "d": [KEYS indices of a group's further dedupe keys (live mode only)]}
+-- ARGV[4] channel, ARGV[5] messages to publish, one a line ('' for none), ARGV[6] now (unix time)
 local mode = ARGV[2]
 local gen = redis.call('GET', KEYS[2]) or '0'
+local spec = cjson.decode(ARGV[3])
 local fresh = true
-if mode == '' or mode == 'p' then
+local group = spec.d or {}
+if mode == '' and #group > 0 then
+  -- a group (live only): all its events new, or nothing (-1: the caller applies them one by one)
+  local dedupe = {KEYS[1]}
+  for _, index in ipairs(group) do dedupe[#dedupe + 1] = KEYS[index] end
+  local set = {}
+  for _, key in ipairs(dedupe) do
+    if redis.call('SET', key, gen, 'NX', 'EX', ARGV[1]) then set[#set + 1] = key end
+  end
+  if #set == 0 then return 0 end
+  if #set < #dedupe then
+    for _, key in ipairs(set) do redis.call('DEL', key) end
+    return -1
+  end
+elseif mode == '' or mode == 'p' then
   if not redis.call('SET', KEYS[1], gen, 'NX', 'EX', ARGV[1]) then return 0 end
 elseif mode ~= 'i' then
   local target = string.sub(mode, 3)
@@ -22,7 +38,6 @@ elseif mode ~= 'i' then
   fresh = not done
   redis.call('SET', KEYS[1], target, 'EX', ARGV[1])
 end
-local spec = cjson.decode(ARGV[3])
 local replaced = {}
 -- Expiry and registry entry are set by whoever creates a key (this script, the rebuild's fill and
 -- swap, the reconcile), so only keys that do not exist yet need them: most applies create none.
@@ -71,5 +86,7 @@ for _, e in ipairs(spec.keys) do
     if e[3] == 1 then redis.call('ZADD', KEYS[3], e[2] == 0 and '+inf' or e[2], k) end
   end
 end
-if mode == '' and ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+if mode == '' then
+  for message in string.gmatch(ARGV[5], '[^\n]+') do redis.call('PUBLISH', ARGV[4], message) end
+end
 return 1

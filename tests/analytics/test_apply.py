@@ -180,3 +180,42 @@ def test_redis_errors_never_reach_ingest_and_pause_the_live_apply(fleet, app, se
     counts = analytics.replay_outbox(down_store)
     assert "error" in counts and counts["applied"] == 0
     down_store.close()
+
+
+def _pending_purchases(fleet, store, count):
+    store.extras["analytics_paused_until"] = time.monotonic() + 60  # committed, not applied
+    try:
+        for i in range(count):
+            fleet.purchase(fleet.devices[i % 2], [(fleet.products[i % 3]["sku"], 1 + i % 2)],
+                           location=(31.2 + i / 1000, 121.4))
+    finally:
+        store.extras.pop("analytics_paused_until")
+    return outbox_rows(store, "purchase")
+
+
+def test_a_batch_of_events_is_applied_as_one_group_counted_once_and_published_per_event(fleet, store):
+    rows = _pending_purchases(fleet, store, 12)
+    pubsub = store.redis.pubsub()
+    pubsub.subscribe(keys.channel())
+    pubsub.get_message(timeout=1)
+    assert apply.apply_events(store, rows) == ([r.id for r in rows], [])
+    assert apply.apply_events(store, rows) == ([r.id for r in rows], [])  # already applied: nothing more
+    published = set()
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        message = pubsub.get_message(timeout=0.2)
+        if message and message["type"] == "message":
+            published.add(json.loads(message["data"])["id"])
+    pubsub.close()
+    assert published == {r.id for r in rows}
+    assert platform_total(store)["orders"] == 12
+    assert_equal_to_truth(store, days=1)
+
+
+def test_a_group_holding_an_event_applied_before_is_applied_one_by_one(fleet, store):
+    rows = _pending_purchases(fleet, store, 6)
+    apply.apply_events(store, [rows[2]])  # a replay got to this one first
+    apply.apply_events(store, rows[:3])
+    apply.apply_events(store, rows)
+    assert platform_total(store)["orders"] == 6
+    assert_equal_to_truth(store, days=1)

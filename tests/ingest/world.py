@@ -18,6 +18,15 @@ def stamp(delta: timedelta = timedelta()) -> str:
     return (datetime.now(timezone.utc) + delta).isoformat()
 
 
+def business_day(delta: timedelta = timedelta()) -> str:
+    """``YYYY-MM-DD`` of the business day ``delta`` from now (the tests' default zone): not the UTC date."""
+    from zoneinfo import ZoneInfo
+
+    from config import Settings
+
+    return (datetime.now(ZoneInfo(Settings.model_fields["timezone"].default)) + delta).date().isoformat()
+
+
 def key(prefix: str = "k") -> str:
     return f"{prefix}-{next(_keys)}"
 
