@@ -101,12 +101,15 @@ def _bucket_meta(bucket: str, tz) -> tuple[int, str, str | None]:
 
 
 class Planner:
-    """Collects the writes of one event, one ``Write`` per scope."""
+    """Collects the writes of events, one ``Write`` per scope; ``finish`` hands them out."""
 
     def __init__(self, tz):
         self.tz = tz
         self.writes: dict[str, Write] = {}
         self.event_id = 0  # the event being planned
+        # (scope, kind, day, products) -> [amount, units, orders, {product id: [amount, quantity]}]
+        self._sales: dict[tuple, list] = {}
+        self._ranks: dict[tuple, list] = {}  # (rank key, figures key, day, member) -> [amount, units, orders]
 
     def w(self, scope: str) -> Write:
         write = self.writes.get(scope)
@@ -119,27 +122,56 @@ class Planner:
     def sale(self, scope: str, kind: str, when: str, sign: int, amount: int, units: int, lines,
              products: bool) -> None:
         """Totals (and, when ``products``, product rankings) of one sale, or its reversal
-        (``sign`` -1), in all five periods."""
-        w, tz = self.w(scope), self.tz
-        for b, totals, by_amount, by_units in _sale_keys(scope, kind, periods.business_date(when, tz), products):
-            t = w.key(totals, b, tz, counted=True)
-            w.hincr(t, "amount", sign * amount)
-            w.hincr(t, "units", sign * units)
-            w.hincr(t, "orders", sign)
-            if products:
-                a, u = w.key(by_amount, b, tz, counted=True), w.key(by_units, b, tz, counted=True)
-                for line in lines:
-                    w.zincr(a, line["product_id"], sign * line["amount_cents"])
-                    w.zincr(u, line["product_id"], sign * line["quantity"])
+        (``sign`` -1), in all five periods. Summed per day here and spread over the periods by
+        ``finish``: a group of a day's events costs one set of increments, not one per event."""
+        self.w(scope)
+        day = periods.business_date(when, self.tz)
+        sums = self._sales.get((scope, kind, day, products))
+        if sums is None:
+            sums = self._sales[(scope, kind, day, products)] = [0, 0, 0, {}]
+        sums[0] += sign * amount
+        sums[1] += sign * units
+        sums[2] += sign
+        if products:
+            for line in lines:
+                product = sums[3].setdefault(line["product_id"], [0, 0])
+                product[0] += sign * line["amount_cents"]
+                product[1] += sign * line["quantity"]
 
     def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int) -> None:
         """A station's or driver's place in the platform rankings (amount; units and orders beside)."""
-        w, tz = self.w(keys.PLATFORM), self.tz
-        for b, rank, figures in _ranked_keys(rank_key, figures_key, periods.business_date(when, tz)):
-            w.zincr(w.key(rank, b, tz, counted=True), member, sign * amount)
-            f = w.key(figures, b, tz, counted=True)
-            w.hincr(f, f"{member}:u", sign * units)
-            w.hincr(f, f"{member}:o", sign)
+        self.w(keys.PLATFORM)
+        at = (rank_key, figures_key, periods.business_date(when, self.tz), member)
+        sums = self._ranks.setdefault(at, [0, 0, 0])
+        sums[0] += sign * amount
+        sums[1] += sign * units
+        sums[2] += sign
+
+    def finish(self) -> list[Write]:
+        """The writes, with the day sums of ``sale`` and ``ranked`` spread over their five periods."""
+        tz = self.tz
+        for (scope, kind, day, products), (amount, units, orders, lines) in self._sales.items():
+            w = self.writes[scope]
+            for b, totals, by_amount, by_units in _sale_keys(scope, kind, day, products):
+                t = w.key(totals, b, tz, counted=True)
+                w.hincr(t, "amount", amount)
+                w.hincr(t, "units", units)
+                w.hincr(t, "orders", orders)
+                if products:
+                    a, u = w.key(by_amount, b, tz, counted=True), w.key(by_units, b, tz, counted=True)
+                    for product_id, (product_amount, quantity) in lines.items():
+                        w.zincr(a, product_id, product_amount)
+                        w.zincr(u, product_id, quantity)
+        w = self.writes.get(keys.PLATFORM)
+        for (rank_key, figures_key, day, member), (amount, units, orders) in self._ranks.items():
+            for b, rank, figures in _ranked_keys(rank_key, figures_key, day):
+                w.zincr(w.key(rank, b, tz, counted=True), member, amount)
+                f = w.key(figures, b, tz, counted=True)
+                w.hincr(f, f"{member}:u", units)
+                w.hincr(f, f"{member}:o", orders)
+        self._sales.clear()
+        self._ranks.clear()
+        return list(self.writes.values())
 
     def recent(self, scope: str, item: dict) -> None:
         w = self.w(scope)
@@ -192,7 +224,7 @@ def plan_group(events, tz) -> list[Write]:
             raise ValueError(f"unknown outbox event kind {kind!r}")
         planner.event_id = event_id
         handler(planner, event_id, payload)
-    return list(planner.writes.values())
+    return planner.finish()
 
 
 def _purchase(pl: Planner, event_id: int, p: dict) -> None:
