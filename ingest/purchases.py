@@ -99,6 +99,7 @@ class _Prepared:
 
 class PurchaseSettlement(Settlement):
     kind = "purchase"
+    one_statement = True  # _WRITE
 
     def __init__(self, store, device_id: int, driver_id: int, now: datetime | None = None):
         self.store, self.device_id, self.driver_id = store, device_id, driver_id

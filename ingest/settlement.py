@@ -12,6 +12,7 @@ revenue) are new strategies, not new branches.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.exc import IntegrityError
@@ -48,6 +49,9 @@ class Settlement(ABC):
     ``KeyTaken`` when one of their keys turns out to be used already."""
 
     kind: str
+    # True when ``apply`` is one SQL statement: it then runs on its own (autocommit), which is
+    # just as atomic and saves the BEGIN and COMMIT round trips of every single purchase.
+    one_statement = False
 
     @abstractmethod
     def prepare(self, request):
@@ -100,7 +104,7 @@ def settle(store, strategy: Settlement, principal: str, requests: list) -> tuple
         try:
             # One transaction on a Core connection: strategies write with SQL only, and the
             # ORM session's bookkeeping is a tenth of a purchase's time on the hot path.
-            with store.engine.begin() as conn:
+            with _transaction(store, strategy) as conn:
                 settled = strategy.apply(conn, principal, fresh)
             break
         except idempotency.KeyTaken:
@@ -110,6 +114,16 @@ def settle(store, strategy: Settlement, principal: str, requests: list) -> tuple
                 raise
             found.update(_stored(store, principal, [p.request.key for p in fresh]))
     return [_outcome(r, settled.bodies, found, errors) for r in requests], settled.events
+
+
+@contextmanager
+def _transaction(store, strategy: Settlement):
+    if not strategy.one_statement:
+        with store.engine.begin() as conn:
+            yield conn
+        return
+    with store.engine.connect() as conn:
+        yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def _stored(store, principal: str, keys: list[str]) -> dict[str, idempotency.Stored]:
