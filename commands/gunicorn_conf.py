@@ -52,6 +52,7 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "proc_name": "buyfree-web",
         "on_starting": on_starting,
         "child_exit": child_exit,
+        "worker_exit": worker_exit,
         "worker_abort": worker_abort,
     }
 
@@ -95,6 +96,17 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server, worker) -> None:
+    """In the worker, as it stops: write the outbox marks it still holds (a lost mark only
+    costs a harmless re-apply, but a clean stop should leave nothing for the replay)."""
+    app = getattr(worker, "wsgi", None)
+    store = getattr(app, "extensions", {}).get("buyfree")
+    if store is not None:
+        from analytics.marks import flush
+
+        flush(store)
 
 
 def worker_abort(worker) -> None:

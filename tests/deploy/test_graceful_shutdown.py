@@ -28,6 +28,8 @@ def test_sigterm_during_ingest_loses_nothing_accepted(app, api, store, database_
     ids = [s.purchase_id for s in accepted]
     assert ids_in_postgres(store, ids) == set(ids)
     assert not [s for s in load.sent if s.status is not None and s.status >= 500]
+    # Redis was up: every event was applied live, and the workers wrote their outbox marks as they stopped
+    assert scalar(store, "SELECT count(*) FROM outbox WHERE applied_at IS NULL") == 0
 
     # The device retries what got no answer, same keys and bodies, once the server is back:
     # each is recorded now or was already (a replay), never twice.
