@@ -8,7 +8,7 @@ from redis.cluster import key_slot
 
 from analytics import keys
 from analytics.apply import script_keys
-from analytics.plan import plan
+from analytics.plan import plan, plan_group
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 28, 18, 5, tzinfo=TZ).isoformat()
@@ -30,11 +30,11 @@ EVENTS = {
 
 @pytest.mark.parametrize("kind", sorted(EVENTS))
 def test_each_apply_script_touches_one_slot(kind):
-    writes = plan(41, kind, EVENTS[kind], TZ)
-    assert writes, kind
-    for write in writes:
-        slots = {key_slot(k.encode()) for k in script_keys(write, 41)}
-        assert len(slots) == 1, (kind, write.scope, script_keys(write, 41))
+    for writes in (plan(41, kind, EVENTS[kind], TZ), plan_group([(41, kind, EVENTS[kind]), (42, kind, EVENTS[kind])], TZ)):
+        assert writes, kind
+        for write in writes:  # a group's dedupe keys too
+            slots = {key_slot(k.encode()) for k in script_keys(write)}
+            assert len(slots) == 1, (kind, write.scope, script_keys(write))
 
 
 def test_scopes_spread_over_the_cluster():
