@@ -42,7 +42,10 @@ class Marks:
         self.store, self.interval = store, interval
         self.pid = os.getpid()
         self.ids: list[int] = []
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards ``ids``
+        # One writer at a time, held across the UPDATE: a flush at shutdown must wait for
+        # the thread's write in flight, or the process could exit with those ids unwritten.
+        self.writing = threading.Lock()
         self.wake = threading.Event()
         self.closed = False
         self.thread = threading.Thread(target=self._run, name="outbox-marks", daemon=True)
@@ -57,14 +60,15 @@ class Marks:
 
     def flush(self) -> None:
         """Write what is collected now (tests and shutdown; the thread does it otherwise)."""
-        with self.lock:
-            ids, self.ids = self.ids, []
-        if not ids:
-            return
-        try:
-            mark_now(self.store, ids)
-        except Exception as exc:  # the rows stay pending: the replay re-applies them harmlessly
-            log.warning("could not mark %d outbox row(s) applied: %s", len(ids), exc)
+        with self.writing:
+            with self.lock:
+                ids, self.ids = self.ids, []
+            if not ids:
+                return
+            try:
+                mark_now(self.store, ids)
+            except Exception as exc:  # the rows stay pending: the replay re-applies them harmlessly
+                log.warning("could not mark %d outbox row(s) applied: %s", len(ids), exc)
 
     def close(self) -> None:
         if not self.closed:

@@ -1,6 +1,7 @@
 """Outbox marks are written behind the request, in batches, and none is left behind at shutdown."""
 from __future__ import annotations
 
+import threading
 import time
 
 from sqlalchemy import text
@@ -44,3 +45,36 @@ def test_marks_still_collected_are_written_when_the_store_closes(api, store, set
     assert pending(store) == len(ids)
     worker.close()  # the worker stops
     assert pending(store) == 0
+
+
+def test_a_flush_at_shutdown_waits_for_the_threads_write_in_flight(api, store, settings):
+    """gunicorn's worker_exit flushes while the thread may be writing a batch it already took:
+    when that flush returns the batch must be in Postgres, or the process exits without it."""
+    fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
+    store.extras["analytics_paused_until"] = time.monotonic() + 60
+    try:
+        for _ in range(3):
+            fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
+    finally:
+        store.extras.pop("analytics_paused_until")
+    with store.engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
+    worker = Store.from_settings(settings)
+    collected = marks.Marks(worker, interval=0.05)
+    blocker = store.engine.connect()
+    try:
+        blocker.begin()
+        blocker.execute(text("SELECT id FROM outbox WHERE id = :id FOR UPDATE"), {"id": ids[0]})
+        collected.add(ids)
+        time.sleep(0.5)  # the thread took the batch; its UPDATE waits on the row lock
+        flushing = threading.Thread(target=collected.flush)
+        flushing.start()
+        flushing.join(0.5)
+        assert flushing.is_alive(), "the shutdown flush returned while the batch was still being written"
+    finally:
+        blocker.rollback()
+        blocker.close()
+    flushing.join(10)
+    assert not flushing.is_alive() and pending(store) == 0
+    collected.close()
+    worker.close()
