@@ -32,7 +32,8 @@ def drop_stale_drivers(store, now: datetime) -> dict:
     load_script(store.redis, "stale")
     removed = 0
     while True:
-        count = scripts.call(store.redis, "stale", [keys.drivers_geo(), keys.drivers_seen()], [cutoff, STALE_BATCH])
+        count = scripts.call(store.redis, "stale", [keys.drivers_geo(), keys.drivers_seen(), keys.drivers_positions()],
+                             [cutoff, STALE_BATCH])
         removed += count
         if count < STALE_BATCH:
             return {"removed": removed}

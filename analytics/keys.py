@@ -99,6 +99,12 @@ def drivers_seen() -> str:
     return _k(PLATFORM, "seen", "drivers")
 
 
+def drivers_positions() -> str:
+    """Hash driver id → "lng,lat,unix time": the map's read of many drivers is one HMGET
+    (GEOPOS and ZMSCORE of a few hundred members cost several times more)."""
+    return _k(PLATFORM, "pos", "drivers")
+
+
 def active_drivers(day_key: str) -> str:
     """Bitmap of the drivers active on one business day (bit = driver id)."""
     return _k(PLATFORM, "active", "day", day_key)

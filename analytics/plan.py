@@ -183,7 +183,7 @@ class Planner:
         w = self.w(keys.PLATFORM)
         ts = int(datetime.fromisoformat(when).timestamp())
         w.add(["g", w.key(keys.drivers_geo()), str(driver_id), repr(float(lng)), repr(float(lat)),
-                      w.key(keys.drivers_seen()), str(ts)])
+               w.key(keys.drivers_seen()), str(ts), w.key(keys.drivers_positions())])
 
     def message(self, body: dict) -> None:
         self.w(keys.PLATFORM).messages.append(_dumps(body))

@@ -13,7 +13,7 @@ from pathlib import Path
 from redis.exceptions import NoScriptError, ResponseError
 
 LUA = Path(__file__).with_name("lua")
-NAMES = ("apply", "top", "swap", "fill", "positions")
+NAMES = ("apply", "top", "swap", "fill")
 
 
 @lru_cache(maxsize=None)

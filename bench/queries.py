@@ -160,15 +160,23 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return float(np.percentile(samples, 50)), float(np.percentile(samples, 95))
 
 
-def redis_refresh(store) -> None:
+def refresh_parts(store) -> dict:
+    """The big screen's figures, each a call of ``analytics.queries`` (what its callbacks call)."""
     from analytics import queries
 
-    queries.summary(store, "platform", "wholesale")
-    queries.daily_series(store, "platform", "wholesale", days=7)
-    queries.product_ranking(store, "wholesale", "day", by="amount", limit=8)
-    queries.station_ranking(store, "day", limit=7)
-    queries.ad_stats(store, "day", limit=5)
-    queries.screen_drivers(store)
+    return {
+        "summary": lambda: queries.summary(store, "platform", "wholesale"),
+        "series 7 days": lambda: queries.daily_series(store, "platform", "wholesale", days=7),
+        "hot sellers": lambda: queries.product_ranking(store, "wholesale", "day", by="amount", limit=8),
+        "stations": lambda: queries.station_ranking(store, "day", limit=7),
+        "ads": lambda: queries.ad_stats(store, "day", limit=5),
+        "drivers awaiting": lambda: queries.screen_drivers(store),
+    }
+
+
+def redis_refresh(parts: dict) -> None:
+    for part in parts.values():
+        part()
 
 
 def timed(func, repeat: int) -> list[float]:
@@ -238,7 +246,8 @@ def main() -> int:
         print(f"  phases (s): {result['phase_seconds']}")
         used, keys_count = memory(store)
 
-        fast = timed(lambda: redis_refresh(store), args.repeat)
+        parts = refresh_parts(store)
+        fast = timed(lambda: redis_refresh(parts), args.repeat)
         with store.engine.connect() as conn:
             slow = timed(lambda: sql_refresh(conn, settings.tz.key), args.sql_repeat)
         f50, f95 = percentiles(fast)
@@ -247,6 +256,10 @@ def main() -> int:
         print(f"same figures by SQL GROUP BY:  p50 {s50:.1f} ms  p95 {s95:.1f} ms")
         print(f"ratio SQL/Redis: p50 {s50 / f50:,.0f}x  p95 {s95 / f95:,.0f}x   target >= 100x")
         print(f"  (both include the drivers-awaiting-pickup map: {SCREEN_SQL.strip().splitlines()[0][:60]}...)")
+        shares = {name: percentiles(timed(part, args.repeat)) for name, part in parts.items()}
+        print("  each part from Redis, p50/p95 ms: " + ", ".join(f"{name} {p50:.2f}/{p95:.2f}"
+                                                                for name, (p50, p95) in shares.items()))
+        print(f"  ({len(parts['drivers awaiting']()['features'])} drivers on the map)")
 
         if not args.no_double:
             print(f"doubling the orders: {args.lines:,} more order lines over the same year and catalogue...")

@@ -62,12 +62,14 @@ for _, op in ipairs(spec.ops) do
   elseif c == 'b' then
     redis.call('SETBIT', k, op[3], 1)
   elseif c == 'g' then
-    -- {'g', geo, member, lng, lat, seen key index, unix time}: the newest position wins
+    -- {'g', geo, member, lng, lat, seen key index, unix time, positions hash index}: the newest
+    -- position wins
     local seen = KEYS[op[6]]
     local last = redis.call('ZSCORE', seen, op[3])
     if not last or tonumber(last) <= tonumber(op[7]) then
       redis.call('GEOADD', k, op[4], op[5], op[3])
       redis.call('ZADD', seen, op[7], op[3])
+      redis.call('HSET', KEYS[op[8]], op[3], op[4] .. ',' .. op[5] .. ',' .. op[7])
     end
   elseif c == 'l' then
     redis.call('LPUSH', k, op[3])

@@ -2,12 +2,11 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import text
 
-from analytics import keys, labels, scripts
+from analytics import keys, labels
 from analytics.errors import Invalid, NotFound
 from analytics.plan import GEO_MAX_LAT
 from analytics.queries.common import check_limit
@@ -19,12 +18,17 @@ MAX_RADIUS_KM = 500
 _IN_STOCK = text("SELECT s.station_id FROM station_stock s JOIN products p ON p.id = s.product_id "
                  "WHERE p.sku = :sku AND s.on_shelf AND s.quantity > 0 AND s.station_id = ANY(:ids)")
 _SKU = text("SELECT 1 FROM products WHERE sku = :sku")
-# Per driver and station (a hash aggregate, no sort): the drivers' totals are summed in Python.
+# Per driver: orders awaiting (at :station when given), the oldest, and every station with some.
 _AWAITING = text("""
 WITH a AS (SELECT driver_id, station_id, count(*) AS n, min(created_at) AS oldest FROM orders
-           WHERE status = 'awaiting_pickup' GROUP BY driver_id, station_id)
-SELECT a.driver_id, a.station_id, a.n, a.oldest, d.name, d.car_plate FROM a JOIN drivers d ON d.id = a.driver_id
+           WHERE status = 'awaiting_pickup' GROUP BY driver_id, station_id),
+     here AS (SELECT *, CAST(:station AS int) IS NULL OR station_id = :station AS chosen FROM a)
+SELECT d.id, d.name, d.car_plate, CAST(sum(n) FILTER (WHERE chosen) AS int) AS pending,
+       min(oldest) FILTER (WHERE chosen) AS oldest, array_agg(station_id ORDER BY station_id) AS station_ids
+FROM here JOIN drivers d ON d.id = here.driver_id
+GROUP BY d.id HAVING bool_or(chosen) ORDER BY d.id
 """)
+
 
 def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     """Great-circle distance (haversine on Redis's sphere)."""
@@ -34,44 +38,15 @@ def distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_M * math.asin(min(1.0, math.sqrt(a))) / 1000
 
 
-@dataclass
-class _Awaiting:
-    driver_id: int
-    name: str
-    car_plate: str
-    pending: int = 0
-    oldest: datetime | None = None
-    station_ids: list = field(default_factory=list)
-
-
-def _by_driver(found, station_id: int | None) -> list[_Awaiting]:
-    """Per driver: orders awaiting (at ``station_id`` when given), the oldest, every station."""
-    drivers: dict[int, _Awaiting] = {}
-    for driver_id, station, n, oldest, name, car_plate in found:  # tuples: cheaper than named access
-        d = drivers.get(driver_id)
-        if d is None:
-            d = drivers[driver_id] = _Awaiting(driver_id, name, car_plate)
-        d.station_ids.append(station)
-        if station_id is None or station == station_id:
-            d.pending += n
-            d.oldest = oldest if d.oldest is None or oldest < d.oldest else d.oldest
-    chosen = [d for _, d in sorted(drivers.items()) if d.pending]
-    for d in chosen:
-        d.station_ids.sort()
-    return chosen
-
-
 def _positions(store, driver_ids: list[int]) -> list[tuple[float, float, int] | None]:
-    """(lng, lat, unix time) of each driver's live position, or None; one script call."""
+    """(lng, lat, unix time) of each driver's live position, or None: one HMGET."""
     if not driver_ids:
         return []
-    packed = scripts.call(store.redis, "positions", [keys.drivers_geo(), keys.drivers_seen()],
-                          [",".join(map(str, driver_ids))])
     out = []
-    for item in packed.split(";"):
-        if item:
-            lng, lat, seen = item.split(",")
-            out.append((round(float(lng), 6), round(float(lat), 6), int(float(seen))))
+    for packed in store.redis.hmget(keys.drivers_positions(), driver_ids):
+        if packed:
+            lng, lat, seen = packed.split(",")
+            out.append((round(float(lng), 6), round(float(lat), 6), int(seen)))
         else:
             out.append(None)
     return out
@@ -113,27 +88,26 @@ def screen_drivers(store, station_id: int | None = None) -> dict:
     if station_id is not None:
         check_range(station_id, 1, 2**31 - 1, "station_id")
     tz = store.settings.tz
-    with store.engine.connect() as conn:
-        found = conn.execute(_AWAITING).all()
     station = None
     if station_id is not None:
         station = labels.get(store, "stations", [station_id]).get(station_id)
         if station is None:
             raise NotFound(f"station {station_id} does not exist", field="station_id")
-    rows = _by_driver(found, station_id)
-    positions = _positions(store, [r.driver_id for r in rows])
+    with store.engine.connect() as conn:
+        rows = conn.execute(_AWAITING, {"station": station_id}).all()
+    positions = _positions(store, [row[0] for row in rows])
     features = []
-    for row, position in zip(rows, positions):
+    for (driver_id, name, car_plate, pending, oldest, station_ids), position in zip(rows, positions):
         geometry, distance, seen = None, None, None
         if position is not None:
             lng, lat, seen = position
             geometry = {"type": "Point", "coordinates": [lng, lat]}
             if station is not None:
                 distance = round(distance_km(station["lat"], station["lng"], lat, lng), 3)
-        features.append({"type": "Feature", "id": row.driver_id, "geometry": geometry, "properties": {
-            "driver_id": row.driver_id, "name": row.name, "car_plate": row.car_plate,
-            "pending_orders": row.pending, "oldest_pending_since": row.oldest.astimezone(tz).isoformat(),
-            "station_ids": row.station_ids,
+        features.append({"type": "Feature", "id": driver_id, "geometry": geometry, "properties": {
+            "driver_id": driver_id, "name": name, "car_plate": car_plate,
+            "pending_orders": pending, "oldest_pending_since": oldest.astimezone(tz).isoformat(),
+            "station_ids": station_ids,
             "last_seen_at": datetime.fromtimestamp(seen, tz).isoformat() if seen is not None else None,
             "distance_km": distance}})
     return {"type": "FeatureCollection", "features": features}

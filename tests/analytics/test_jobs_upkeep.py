@@ -29,6 +29,7 @@ def test_drivers_unseen_too_long_leave_the_live_map(store):
     assert store.redis.geopos(keys.drivers_geo(), "7", "8")[0] is None
     assert store.redis.geopos(keys.drivers_geo(), "8")[0] is not None
     assert store.redis.zscore(keys.drivers_seen(), "7") is None
+    assert store.redis.hkeys(keys.drivers_positions()) == ["8"]
     # a driver who reports again is back on the map
     _position(store, 3, 7, NOW)
     assert drop_stale_drivers(store, NOW) == {"removed": 0}
