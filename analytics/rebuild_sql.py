@@ -3,9 +3,11 @@
 Day-level facts first: tables made by CREATE TABLE AS, each a plain
 GROUP BY that Postgres runs in parallel workers (GROUPING SETS and
 INSERT ... SELECT never are), read through one view per kind, and rolled up
-to months for the coarser periods. The lines of cancelled orders (few) are
-subtracted from the groups afterwards, which spares an anti-join per line; a
-group left at zero stays, as a live cancel leaves it.
+to months for the coarser periods. Products are summed from the lines, and
+the lines of cancelled orders (few) subtracted from the groups afterwards,
+which spares an anti-join per line; a group left at zero stays, as a live
+cancel leaves it. Stations and drivers are summed from the orders, which
+carry their units and totals.
 Each period is then one GROUP BY over the facts; a sorted set arrives as one
 ``string_agg`` JSON array ("[score, member, ...]") that ``lua/fill.lua``
 decodes, so Python handles keys, never members.
@@ -53,6 +55,16 @@ def _counts(head: str, s: str, d: str, day: str, where: str) -> str:
             f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l {where} GROUP BY {group}")
 
 
+def _order_days(s: str, d: str) -> str:
+    """A station's or driver's days from the orders, which carry their units and total: a third
+    of the rows of the lines. A cancelled order still makes its group (left at zero, as live)."""
+    group = ", ".join(x for x in (s, d, DAY_W) if x != "NULL")
+    live = "FILTER (WHERE l.status <> 'cancelled')"
+    return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST(NULL AS int) AS pid, {DAY_W} AS day, "
+            f"coalesce(sum(l.units) {live}, 0)::bigint AS u, coalesce(sum(l.total_cents) {live}, 0)::bigint AS a, "
+            f"count(*) {live} AS o FROM orders l GROUP BY {group}")
+
+
 def _table(name: str, sql: str) -> tuple[str, str]:
     return name, f"CREATE UNLOGGED TABLE {name} AS {sql}"
 
@@ -90,21 +102,15 @@ def _source(table: str, period: str) -> str:
     return table if period in ("day", "week") else f"{table}_m"
 
 
-_LIVE_ORDERS = "WHERE l.status <> 'cancelled'"
 _CANCELLED = _table("rb_c", _CANCELLED_LINES)
 # Each lane's facts: (steps in the snapshot, steps after it on the committed tables).
 PRODUCT_DAYS_FACTS = ([_CANCELLED, _table("rb_w_p", _sums("order_lines l", "l.station_id", "NULL", "l.product_id",
                                                           DAY_W))],
                       [_minus_cancels("rb_w_p", ("s", "pid"))])
-STATIONS_FACTS = ([_table("rb_w_os", _counts("orders", "l.station_id", "NULL", DAY_W, _LIVE_ORDERS))],
-                  [_table("rb_w_s",  # a station's day from its products' days: no second pass over the lines
-                          "SELECT s, d, CAST(NULL AS int) AS pid, day, sum(u)::bigint AS u, sum(a)::bigint AS a, "
-                          "0::bigint AS o FROM rb_w_p GROUP BY s, d, day"),
-                   *_view("rb_w", ["rb_w_p", "rb_w_s", "rb_w_os"])])
-DRIVERS_FACTS = ([_table("rb_w_d", _sums("order_lines l", "NULL", "l.driver_id", "NULL", DAY_W)),
-                  _table("rb_w_od", _counts("orders", "NULL", "l.driver_id", DAY_W, _LIVE_ORDERS))],
-                 [_minus_cancels("rb_w_d", ("d",)),  # with the days lane's rb_c (same chain, committed)
-                  *_view("rb_w", ["rb_w_d", "rb_w_od"])])
+STATIONS_FACTS = ([_table("rb_w_s", _order_days("l.station_id", "NULL"))],
+                  [*_view("rb_w", ["rb_w_p", "rb_w_s"])])
+DRIVERS_FACTS = ([_table("rb_w_d", _order_days("NULL", "l.driver_id"))],
+                 [*_view("rb_w", ["rb_w_d"])])
 RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R)),
                  _table("rb_r_s", _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R)),
                  _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),

@@ -113,13 +113,14 @@ def load_orders(conn, rng: np.random.Generator, lines: int, prefix: str, now: fl
         quantity = rng.integers(1, 25, len(rep))
         amount = quantity * supply[product - 1]
         total = np.bincount(rep, weights=amount, minlength=n).astype(np.int64)
+        units = np.bincount(rep, weights=quantity, minlength=n).astype(np.int64)
         age = now - created.astype("int64") / 1e9
         status = np.where(age < 2 * 3600, "awaiting_pickup", np.where(rng.random(n) < 0.03, "cancelled",
                                                                         "picked_up"))
         _copy(conn, "orders", ["id", "created_at", "received_at", "request_id", "station_id", "driver_id", "status",
-                               "total_cents", "payment_method"],
+                               "total_cents", "units", "payment_method"],
               pd.DataFrame({"id": ids, "c": created, "r": created, "q": ids, "s": station, "d": driver,
-                            "st": status, "t": total, "m": "alipay"}))
+                            "st": status, "t": total, "n": units, "m": "alipay"}))
         _copy(conn, "order_lines", ["order_id", "created_at", "product_id", "station_id", "driver_id", "quantity",
                                     "unit_price_cents", "amount_cents"],
               pd.DataFrame({"o": ids.values[rep], "c": created[rep], "p": product, "s": station[rep],

@@ -42,10 +42,10 @@ LOAD = [
     "INSERT INTO drivers (name, car_plate) SELECT '司机 Driver ' || g, '沪A' || lpad(g::text, 5, '0')"
     " FROM generate_series(1, 2000) g",
     # Orders spread evenly over 2026-01-01 .. 2026-11-26 (330 days); one in ten cancelled.
-    "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, payment_method)"
+    "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, units, payment_method)"
     " SELECT 'o' || g, timestamptz '2026-01-01 00:00+08' + g * (330 * 86400.0 / :orders) * interval '1 second',"
     " 'r' || g, 1 + g % 50, 1 + (g * 7) % 2000,"
-    " CASE g % 10 WHEN 0 THEN 'cancelled' WHEN 1 THEN 'awaiting_pickup' ELSE 'picked_up' END, 0, 'alipay'"
+    " CASE g % 10 WHEN 0 THEN 'cancelled' WHEN 1 THEN 'awaiting_pickup' ELSE 'picked_up' END, 0, 0, 'alipay'"
     " FROM generate_series(1, :orders) g",
     "INSERT INTO order_lines (order_id, created_at, product_id, station_id, driver_id, quantity,"
     " unit_price_cents, amount_cents)"

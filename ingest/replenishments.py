@@ -23,10 +23,11 @@ from store.ids import new_id
 from store.models import Device, Order, Station
 
 _ORDERS = text(
-    "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, payment_method, "
-    "payment_reference, note, pickup_at) "
-    "SELECT id, :created, :request, st, :driver, 'awaiting_pickup', total, :method, :ref, :note, :pickup "
-    "FROM unnest(CAST(:ids AS text[]), CAST(:st AS int[]), CAST(:totals AS bigint[])) AS t(id, st, total)")
+    "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, units, "
+    "payment_method, payment_reference, note, pickup_at) "
+    "SELECT id, :created, :request, st, :driver, 'awaiting_pickup', total, units, :method, :ref, :note, :pickup "
+    "FROM unnest(CAST(:ids AS text[]), CAST(:st AS int[]), CAST(:totals AS bigint[]), CAST(:units AS int[])) "
+    "AS t(id, st, total, units)")
 _LINES = text(
     "INSERT INTO order_lines (order_id, created_at, product_id, station_id, driver_id, quantity, unit_price_cents, "
     "amount_cents) SELECT id, :created, pr, st, :driver, q, unit, q * unit "
@@ -117,7 +118,8 @@ class ReplenishmentSettlement(ClaimFirstSettlement):
         common = {"created": self.now, "driver": self.driver_id}
         session.execute(_ORDERS, {**common, "request": new_id("rq_"), "method": r.payment_method,
                                   "ref": r.payment_reference, "note": r.note, "pickup": r.pickup_at,
-                                  "ids": list(ids.values()), "st": list(ids), "totals": list(totals.values())})
+                                  "ids": list(ids.values()), "st": list(ids), "totals": list(totals.values()),
+                                  "units": [sum(line.quantity for line, _ in by_station[sid]) for sid in ids]})
         flat = [(ids[line.station_id], line, unit) for line, unit in cart.lines]
         session.execute(_LINES, {**common, "ids": [f[0] for f in flat], "pr": [f[1].product_id for f in flat],
                                  "st": [f[1].station_id for f in flat], "q": [f[1].quantity for f in flat],

@@ -61,6 +61,7 @@ def add_order(store, world: World, lines: list[Line]) -> None:
         session.execute(insert(Order).values(
             id=first.order_id, created_at=first.at, request_id=first.order_id, station_id=first.station_id,
             driver_id=first.driver_id, status=first.status, total_cents=sum(x.amount_cents for x in lines),
+            units=sum(x.quantity for x in lines),
             payment_method="alipay", device_id=first.device_id))
         session.execute(insert(OrderLine), [dict(
             order_id=x.order_id, created_at=x.at, product_id=x.product_id, station_id=x.station_id,

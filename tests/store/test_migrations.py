@@ -74,3 +74,25 @@ def test_money_columns_are_bigint(empty_engine):
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE column_name LIKE '%cents' AND table_schema = 'public'")).all()
     assert rows and {r.data_type for r in rows} == {"bigint"}
+
+
+def test_0003_fills_the_units_of_existing_orders_from_their_lines(empty_engine):
+    from datetime import datetime, timezone
+
+    from store.partitions import ensure_partitions
+
+    upgrade(empty_engine, "0002")
+    with empty_engine.begin() as conn:
+        today = datetime.now(timezone.utc).date()  # the day of now() below
+        ensure_partitions(conn, today, today)  # as head makes them, before the rows
+        conn.execute(text(
+            "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, payment_method) "
+            "VALUES ('ord_a', now(), 'rq_a', 1, 1, 'picked_up', 700, 'cash'), "
+            "       ('ord_b', now(), 'rq_b', 1, 1, 'cancelled', 300, 'cash')"))
+        conn.execute(text(
+            "INSERT INTO order_lines (order_id, created_at, product_id, station_id, driver_id, quantity, "
+            "unit_price_cents, amount_cents) SELECT o.id, o.created_at, p, 1, 1, q, 100, q * 100 FROM orders o, "
+            "(VALUES ('ord_a', 1, 3), ('ord_a', 2, 4), ('ord_b', 1, 3)) AS v(id, p, q) WHERE o.id = v.id"))
+    upgrade(empty_engine)
+    with empty_engine.connect() as conn:
+        assert dict(conn.execute(text("SELECT id, units FROM orders ORDER BY id")).all()) == {"ord_a": 7, "ord_b": 3}

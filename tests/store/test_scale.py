@@ -65,11 +65,12 @@ def _load(conn, start: datetime) -> None:
         "g % :drivers + 1, g % :drivers + 1, 700, 'cash' FROM generate_series(1, :purchases) g",
         "INSERT INTO purchase_lines (purchase_id, occurred_at, product_id, device_id, driver_id, quantity, "
         "unit_price_cents, amount_cents) SELECT id, occurred_at, 1, device_id, driver_id, 2, 350, 700 FROM purchases",
-        "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, payment_method) "
+        "INSERT INTO orders (id, created_at, request_id, station_id, driver_id, status, total_cents, units, "
+        "payment_method) "
         "SELECT 'or' || lpad(g::text, 20, '0'), :start + g * :o_step * interval '1 second', 'rq' || g, "
         "g % :stations + 1, g % :drivers + 1, "
         "CASE WHEN g > :orders * 0.99 THEN 'awaiting_pickup' WHEN g % 10 = 0 THEN 'cancelled' ELSE 'picked_up' END, "
-        "2100, 'wechat' FROM generate_series(1, :orders) g",
+        "2100, 10, 'wechat' FROM generate_series(1, :orders) g",
         "INSERT INTO order_lines (order_id, created_at, product_id, station_id, driver_id, quantity, "
         "unit_price_cents, amount_cents) SELECT id, created_at, 1, station_id, driver_id, 10, 210, 2100 FROM orders",
         "INSERT INTO ledger_entries (txn_id, account, amount_cents, kind, ref_id, created_at) "
