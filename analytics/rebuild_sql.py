@@ -30,8 +30,9 @@ from sqlalchemy import text
 
 from analytics import keys, periods
 
-DAY_W = periods.sql_day("l.created_at")
-DAY_R = periods.sql_day("l.occurred_at")
+# In the session's zone: build_facts sets it to the business zone first.
+DAY_W = periods.sql_day("l.created_at", None)
+DAY_R = periods.sql_day("l.occurred_at", None)
 COLUMNS = "s, d, pid, day, u, a, o"
 STREAM = {"stream_results": True, "max_row_buffer": 20_000}  # a server-side cursor: flat memory
 # Parallel workers for the first lane's facts, computed while the cores have little else to do;
@@ -90,7 +91,7 @@ def _view(view: str, tables: list[str]) -> list[tuple[str, str]]:
 # The lines of cancelled orders (few), looked up by the index from each such order: OFFSET 0 keeps
 # the planner from turning it into a join that scans every line.
 _CANCELLED_LINES = f"""
-SELECT l.station_id AS s, l.driver_id AS d, l.product_id AS pid, {periods.sql_day("l.created_at")} AS day,
+SELECT l.station_id AS s, l.driver_id AS d, l.product_id AS pid, {DAY_W} AS day,
        l.quantity::bigint AS u, l.amount_cents::bigint AS a
 FROM orders c CROSS JOIN LATERAL (SELECT * FROM order_lines x WHERE x.order_id = c.id
                                   AND x.created_at = c.created_at OFFSET 0) l
@@ -116,7 +117,7 @@ RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.p
                  _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),
                  _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R, "")),
                  _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R, "")),
-                 _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at')} AS day, count(*)::bigint AS plays "
+                 _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at', None)} AS day, count(*)::bigint AS plays "
                                   "FROM ad_plays GROUP BY 1, 2")],
                 [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od"])])
 
@@ -140,6 +141,7 @@ def periods_to_build(since: date | None) -> list[tuple[str, date | None]]:
 
 
 def build_facts(conn, facts, tz_name: str, parallel: bool = True) -> None:
+    conn.execute(text(periods.SESSION_ZONE), {"tz": tz_name})  # the facts' days (parallel workers inherit it)
     for statement in PARALLEL if parallel else SERIAL:
         conn.exec_driver_sql(statement)
     for name, sql in facts:

@@ -84,5 +84,8 @@ def test_sql_keys_match_python_keys_across_boundaries(database_url):
             moment = datetime(2026, 11, 28, 23, 30, tzinfo=timezone.utc)
             day = conn.execute(text(f"SELECT {periods.sql_day(':m')}"), {"m": moment, "tz": "Asia/Shanghai"}).scalar()
             assert day == date(2026, 11, 29)
+            # the rebuild's form: the session's zone, set to the business zone for the transaction
+            conn.execute(text(periods.SESSION_ZONE), {"tz": "Asia/Shanghai"})
+            assert conn.execute(text(f"SELECT {periods.sql_day(':m', None)}"), {"m": moment}).scalar() == date(2026, 11, 29)
     finally:
         engine.dispose()
