@@ -43,17 +43,17 @@ SERIAL = ["SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL work_mem =
 SOURCE_LINES = "SELECT (SELECT count(*) FROM order_lines) + (SELECT count(*) FROM purchase_lines)"
 
 
-def _sums(source: str, s: str, d: str, pid: str, day: str, sign: str = "", where: str = "") -> str:
+def _sums(source: str, s: str, d: str, pid: str, day: str) -> str:
     group = ", ".join(x for x in (s, d, pid, day) if x != "NULL")
     return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST({pid} AS int) AS pid, {day} AS day, "
-            f"{sign}sum(l.quantity)::bigint AS u, {sign}sum(l.amount_cents)::bigint AS a, 0::bigint AS o "
-            f"FROM {source} {where} GROUP BY {group}")
+            f"sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o "
+            f"FROM {source} GROUP BY {group}")
 
 
-def _counts(head: str, s: str, d: str, day: str, where: str) -> str:
+def _counts(head: str, s: str, d: str, day: str) -> str:
     group = ", ".join(x for x in (s, d, day) if x != "NULL")
     return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST(NULL AS int) AS pid, {day} AS day, "
-            f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l {where} GROUP BY {group}")
+            f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l GROUP BY {group}")
 
 
 def _order_days(s: str, d: str) -> str:
@@ -115,10 +115,10 @@ DRIVERS_FACTS = ([_table("rb_w_d", _order_days("NULL", "l.driver_id"))],
 RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.product_id", DAY_R)),
                  _table("rb_r_s", _sums("purchase_lines l", "l.driver_id", "NULL", "NULL", DAY_R)),
                  _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),
-                 _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R, "")),
-                 _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R, "")),
-                 _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at', None)} AS day, count(*)::bigint AS plays "
-                                  "FROM ad_plays GROUP BY 1, 2")],
+                 _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R)),
+                 _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R)),
+                 _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at', None)} AS day, "
+                                  "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")],
                 [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od"])])
 
 

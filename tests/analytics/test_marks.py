@@ -16,6 +16,21 @@ def pending(store) -> int:
         return conn.execute(text("SELECT count(*) FROM outbox WHERE applied_at IS NULL")).scalar()
 
 
+def unapplied_purchases(api, store, n: int) -> list[int]:
+    """``n`` purchases whose events are left unapplied and unmarked; the pending outbox ids."""
+    fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
+    store.extras["analytics_paused_until"] = time.monotonic() + 60
+    try:
+        for _ in range(n):
+            fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
+    finally:
+        store.extras.pop("analytics_paused_until")
+    with store.engine.connect() as conn:
+        ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
+    assert len(ids) >= n
+    return ids
+
+
 def test_the_marks_thread_writes_applied_events_within_moments(api, store):
     fleet = build_fleet(api, stations=1, products=2, drivers=2, ads=1)
     for i in range(10):
@@ -27,16 +42,7 @@ def test_the_marks_thread_writes_applied_events_within_moments(api, store):
 
 
 def test_marks_still_collected_are_written_when_the_store_closes(api, store, settings):
-    fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
-    store.extras["analytics_paused_until"] = time.monotonic() + 60  # leave the events unapplied and unmarked
-    try:
-        for _ in range(3):
-            fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
-    finally:
-        store.extras.pop("analytics_paused_until")
-    with store.engine.connect() as conn:
-        ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
-    assert len(ids) >= 3
+    ids = unapplied_purchases(api, store, 3)
     worker = Store.from_settings(settings)  # as a gunicorn worker's own store
     collected = marks.Marks(worker, interval=3600)  # its thread would not write them for an hour
     worker.on_close(collected.close)
@@ -50,15 +56,7 @@ def test_marks_still_collected_are_written_when_the_store_closes(api, store, set
 def test_a_flush_at_shutdown_waits_for_the_threads_write_in_flight(api, store, settings):
     """gunicorn's worker_exit flushes while the thread may be writing a batch it already took:
     when that flush returns the batch must be in Postgres, or the process exits without it."""
-    fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
-    store.extras["analytics_paused_until"] = time.monotonic() + 60
-    try:
-        for _ in range(3):
-            fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
-    finally:
-        store.extras.pop("analytics_paused_until")
-    with store.engine.connect() as conn:
-        ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
+    ids = unapplied_purchases(api, store, 3)
     worker = Store.from_settings(settings)
     collected = marks.Marks(worker, interval=0.05)
     blocker = store.engine.connect()

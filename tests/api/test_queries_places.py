@@ -73,6 +73,31 @@ def test_screen_drivers_lists_drivers_awaiting_pickup_with_their_position_and_di
                                        "station_ids", "last_seen_at", "distance_km"}
 
 
+
+def test_screen_drivers_at_a_station_count_its_own_orders_and_survive_a_rebuild(fleet, store):
+    """The oldest order at the station, not the driver's oldest anywhere; positions come back after
+    Redis is emptied and rebuilt from Postgres."""
+    import analytics
+
+    s0, s1 = fleet.stations[0]["id"], fleet.stations[1]["id"]
+    d0 = fleet.drivers[0]
+    sku = fleet.products[0]["sku"]
+    elsewhere = fleet.order(d0, [(s1, sku, 1)])  # the driver's oldest, at the other station
+    here = fleet.order(d0, [(s0, sku, 1)])
+    fleet.locate(d0, 31.25, 121.45, ago(minutes=1))
+    at_s0 = fleet.get("/screen/drivers", station_id=s0)
+    (only,) = at_s0["features"]
+    assert only["geometry"]["coordinates"] == pytest.approx([121.45, 31.25], abs=1e-5)
+    assert only["properties"]["pending_orders"] == 1 and only["properties"]["station_ids"] == [s0, s1]
+    assert only["properties"]["oldest_pending_since"] == here["orders"][0]["created_at"]
+    every = fleet.get("/screen/drivers")
+    assert every["features"][0]["properties"]["oldest_pending_since"] == elsewhere["orders"][0]["created_at"]
+
+    store.redis.flushdb()
+    analytics.rebuild(store)
+    assert fleet.get("/screen/drivers") == every
+    assert fleet.get("/screen/drivers", station_id=s0) == at_s0
+
 def test_product_search_by_name_or_sku_prefix_in_name_order(api):
     api.product(sku="ZZ-1", name="apple juice")
     api.product(sku="TEA-1", name="Green tea")
