@@ -27,7 +27,6 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
     settings = config_ if isinstance(config_, Settings) else load_settings(**(config_ or {}))
     settings = ensure_servers(settings)
     app = Flask(__name__, static_folder=None)
-    app.json.ensure_ascii = False  # UTF-8 out, as API.md says: names stay readable
     config.init_app(app, settings)
     store.init_app(app, settings)
     api.init_app(app)

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from flask import Flask
 
-from api import errors, metrics, ops, request_id, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
+from api import errors, http, metrics, ops, request_id, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
 
 
 def init_app(app: Flask) -> None:
     from api import catalogue, drivers, openapi, orders, purchases, replenishments, reports
 
+    http.init_app(app)
     errors.init_app(app)
     request_id.init_app(app)  # first: every later hook and log line sees the id
     metrics.init_app(app)

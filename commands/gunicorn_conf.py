@@ -18,6 +18,8 @@ import shutil
 import sys
 import tempfile
 
+from gunicorn.glogging import Logger as GunicornLogger
+
 from config import Settings, SettingsError, load_settings
 from config.logging import logging_dict
 
@@ -46,6 +48,7 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         # Each worker builds its own app: no connection crosses a fork.
         "preload_app": False,
         "logconfig_dict": logging_dict(s.log_level, s.log_json, gunicorn_access=bool(s.web_accesslog)),
+        "logger_class": AccessAsConfigured,
         # No control socket: its default path is shared by every gunicorn of the user (tests, several
         # instances on one host) and the container user has no writable home.
         "control_socket_disable": True,
@@ -55,6 +58,16 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "worker_exit": worker_exit,
         "worker_abort": worker_abort,
     }
+
+
+class AccessAsConfigured(GunicornLogger):
+    """gunicorn's logger, building an access line only when one is written: gunicorn counts any
+    ``logconfig_dict`` as access logging on, and the line's fields cost about 3% of a purchase's
+    CPU even though ``logging_dict`` mutes ``gunicorn.access`` (the app logs every request)."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        self._access_log_enabled = bool(cfg.accesslog) and self.access_log.isEnabledFor(logging.INFO)
 
 
 def on_starting(server) -> None:

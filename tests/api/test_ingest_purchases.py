@@ -135,6 +135,22 @@ def test_malformed_json_and_content_type(world):
             422, "body")
 
 
+def test_json_that_only_the_standard_parser_reads_gets_the_same_answers(world, store):
+    """Bodies go through orjson first; what it refuses is still judged field by field."""
+    headers = {"Idempotency-Key": key(), "Content-Type": "application/json"}
+    huge = ('{"occurred_at": "%s", "items": [{"sku": "COLA-330", "quantity": 123456789012345678901234567890}], '
+            '"payment": {"method": "alipay"}}' % stamp())
+    problem(world.api.post("/purchases", token=world.device["api_key"], headers=headers, data=huge.encode()),
+            422, "items[0].quantity")
+    nan = '{"occurred_at": "%s", "items": [{"sku": "COLA-330", "quantity": NaN}], "payment": {"method": "alipay"}}'
+    problem(world.api.post("/purchases", token=world.device["api_key"], headers={**headers, "Idempotency-Key": key()},
+                           data=(nan % stamp()).encode()), 422, "items[0].quantity")
+    assert scalar(store, "SELECT count(*) FROM purchases") == 0
+    named = world.api.post("/products", {"sku": "TEA-500", "name": "乌龙茶 500ml", "retail_price_cents": 500,
+                                         "supply_price_cents": 300}, token=ADMIN)
+    assert named.status_code == 201 and "乌龙茶".encode() in named.data  # UTF-8 out, not \u escapes
+
+
 def test_device_cannot_buy_for_another_device(world, store):
     problem(world.purchase(device_id=world.other_device["id"]), 403)
     assert scalar(store, "SELECT count(*) FROM purchases") == 0

@@ -49,6 +49,26 @@ def test_json_logs_carry_the_request_id(server):
     assert any(line["logger"].startswith("gunicorn") for line in server.json_lines())
 
 
+def _access_lines(server, path: str) -> list[str]:
+    return [line for line in server.log_text().splitlines() if f'"GET {path} HTTP/1.1" 200' in line]
+
+
+def test_gunicorn_writes_its_own_access_lines_only_when_asked(server, database_url, redis_url, tmp_path):
+    requests.get(server.base + "/healthz?quiet", timeout=5)
+    asked = GunicornServer(database_url, redis_url, tmp_path / "log", BUYFREE_WEB_ACCESSLOG="-",
+                           BUYFREE_WEB_WORKERS="1").start()
+    try:
+        requests.get(asked.base + "/healthz?asked", timeout=5)
+        deadline = time.monotonic() + 10
+        while not _access_lines(asked, "/healthz?asked") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        asked.stop()
+    assert len(_access_lines(asked, "/healthz?asked")) == 1, asked.log_text()[-2000:]
+    time.sleep(0.5)
+    assert _access_lines(server, "/healthz?quiet") == []
+
+
 @pytest.mark.parametrize("name,value", [("BUYFREE_WEB_WORKERS", "zero"), ("BUYFREE_WEB_PORT", "70000")])
 def test_a_bad_web_setting_stops_the_start_and_names_itself(name, value, tmp_path):
     env = {"PATH": "/usr/bin:/bin", name: value}
