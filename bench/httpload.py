@@ -84,15 +84,19 @@ async def closed_loop(host, port, connections: int, seconds: float, make_request
     return tally, time.perf_counter() - started
 
 
-async def open_loop(host, port, rate: float, seconds: float, make_request, connections: int = 64) -> Tally:
+async def open_loop(host, port, rate: float, seconds: float, make_request, connections: int = 64,
+                    warmup: float = 2.0) -> Tally:
     """Requests at a fixed rate whatever the answers; latency counts from the scheduled send time
-    (no coordinated omission: a slow answer delays nothing that follows)."""
+    (no coordinated omission: a slow answer delays nothing that follows). The first ``warmup``
+    seconds run at the same rate uncounted, so that every connection has carried requests before
+    the counted ones: devices keep their connections, and a fresh one's first requests are slower."""
     tally = Tally()
     idle: asyncio.Queue = asyncio.Queue()
     for _ in range(connections):
         idle.put_nowait(Connection(host, port))
     start = time.perf_counter()
-    total = int(rate * seconds)
+    total = int(rate * (warmup + seconds))
+    counted_from = int(rate * warmup)
     tasks = []
 
     async def one(i: int, due: float):
@@ -102,7 +106,8 @@ async def open_loop(host, port, rate: float, seconds: float, make_request, conne
             status, _ = await conn.request(method, path, body, headers)
         except (ConnectionError, asyncio.IncompleteReadError):
             status, conn = 0, Connection(host, port)
-        tally.add(status, time.perf_counter() - due)
+        if i >= counted_from:
+            tally.add(status, time.perf_counter() - due)
         idle.put_nowait(conn)
 
     for i in range(total):

