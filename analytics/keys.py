@@ -12,6 +12,8 @@ buckets and their expiry times. Figures are short kind codes: ``w`` wholesale
 """
 from __future__ import annotations
 
+from functools import cache, lru_cache
+
 from store.locks import lock_key
 
 PLATFORM = "p"
@@ -89,16 +91,19 @@ def stations_geo() -> str:
     return _k(PLATFORM, "geo", "stations")
 
 
+@cache  # the same name for every event: built once
 def drivers_geo() -> str:
     """Drivers' live positions (GEO); ``drivers_seen`` holds when each was recorded."""
     return _k(PLATFORM, "geo", "drivers")
 
 
+@cache  # the same name for every event: built once
 def drivers_seen() -> str:
     """Sorted set driver id → unix time of the position in ``drivers_geo``."""
     return _k(PLATFORM, "seen", "drivers")
 
 
+@cache  # the same name for every event: built once
 def drivers_positions() -> str:
     """Hash driver id → "lng,lat,unix time": the map's read of many drivers is one HMGET
     (GEOPOS and ZMSCORE of a few hundred members cost several times more)."""
@@ -136,6 +141,7 @@ def labels(kind: str) -> str:
     return _k(PLATFORM, "labels", kind)
 
 
+@lru_cache(maxsize=4096)
 def recent_sales(scope: str) -> str:
     """The latest sales of a scope (JSON, newest first): the screen's ticker."""
     return _k(scope, "recent")

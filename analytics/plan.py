@@ -110,6 +110,17 @@ class Planner:
         # (scope, kind, day, products) -> [amount, units, orders, {product id: [amount, quantity]}]
         self._sales: dict[tuple, list] = {}
         self._ranks: dict[tuple, list] = {}  # (rank key, figures key, day, member) -> [amount, units, orders]
+        self._times: dict[str, tuple] = {}  # an event's time -> (business day, unix time): asked 5 times a purchase
+
+    def _time(self, when: str) -> tuple:
+        found = self._times.get(when)
+        if found is None:
+            moment = datetime.fromisoformat(when)
+            found = self._times[when] = (periods.business_date(moment, self.tz), int(moment.timestamp()))
+        return found
+
+    def day(self, when: str):
+        return self._time(when)[0]
 
     def w(self, scope: str) -> Write:
         write = self.writes.get(scope)
@@ -125,7 +136,7 @@ class Planner:
         (``sign`` -1), in all five periods. Summed per day here and spread over the periods by
         ``finish``: a group of a day's events costs one set of increments, not one per event."""
         self.w(scope)
-        day = periods.business_date(when, self.tz)
+        day = self.day(when)
         sums = self._sales.get((scope, kind, day, products))
         if sums is None:
             sums = self._sales[(scope, kind, day, products)] = [0, 0, 0, {}]
@@ -141,7 +152,7 @@ class Planner:
     def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int) -> None:
         """A station's or driver's place in the platform rankings (amount; units and orders beside)."""
         self.w(keys.PLATFORM)
-        at = (rank_key, figures_key, periods.business_date(when, self.tz), member)
+        at = (rank_key, figures_key, self.day(when), member)
         sums = self._ranks.setdefault(at, [0, 0, 0])
         sums[0] += sign * amount
         sums[1] += sign * units
@@ -181,7 +192,7 @@ class Planner:
         if lat is None or lng is None or abs(lat) > GEO_MAX_LAT:
             return  # Redis GEO cannot hold polar points; the point stays in Postgres
         w = self.w(keys.PLATFORM)
-        ts = int(datetime.fromisoformat(when).timestamp())
+        ts = self._time(when)[1]
         w.add(["g", w.key(keys.drivers_geo()), str(driver_id), repr(float(lng)), repr(float(lat)),
                w.key(keys.drivers_seen()), str(ts), w.key(keys.drivers_positions())])
 

@@ -95,6 +95,7 @@ class _Prepared:
     id: str
     lines: list[tuple]  # (product_id, sku, quantity, unit_price_cents, amount_cents)
     total_cents: int
+    occurred_at: str  # RFC 3339 in the business zone, as the reply and the event carry it
 
 
 class PurchaseSettlement(Settlement):
@@ -120,7 +121,8 @@ class PurchaseSettlement(Settlement):
             seen.add(sku)
             price = product.retail_price_cents
             lines.append((product.id, sku, quantity, price, price * quantity))
-        return _Prepared(request, new_id("pur_"), lines, sum(line[4] for line in lines))
+        return _Prepared(request, new_id("pur_"), lines, sum(line[4] for line in lines),
+                         iso(request.occurred_at, self.tz))
 
     def apply(self, session, principal: str, prepared: list[_Prepared]) -> Settled:
         driver = ledger.account("driver", self.driver_id)
@@ -151,14 +153,14 @@ class PurchaseSettlement(Settlement):
     def _body(self, p: _Prepared) -> dict:
         """The 201 reply; the statement appends ``stock_warnings`` when the device's stock went below zero."""
         return {"id": p.id, "device_id": self.device_id, "driver_id": self.driver_id,
-                "occurred_at": iso(p.request.occurred_at, self.tz), "total_cents": p.total_cents,
+                "occurred_at": p.occurred_at, "total_cents": p.total_cents,
                 "items": [{"sku": sku, "quantity": q, "unit_price_cents": unit, "amount_cents": amount}
                           for _, sku, q, unit, amount in p.lines]}
 
     def _payload(self, p: _Prepared) -> dict:
         r = p.request
         return {"purchase_id": p.id, "device_id": self.device_id, "driver_id": self.driver_id,
-                "occurred_at": iso(r.occurred_at, self.tz), "total_cents": p.total_cents,
+                "occurred_at": p.occurred_at, "total_cents": p.total_cents,
                 "lines": [{"product_id": pid, "quantity": q, "amount_cents": amount} for pid, _, q, _, amount in p.lines],
                 "location": {"lat": r.lat, "lng": r.lng} if r.lat is not None else None}
 
