@@ -26,6 +26,7 @@ def ensure_partitions(conn: Connection, first: date, last: date, tables=None) ->
 
     Bounds are UTC month starts; a partition only shards storage, and business
     periods are computed in the business time zone by the queries themselves.
+    Rows of a new month already kept in the default partition move into it.
     """
     created = []
     month = month_start(first)
@@ -35,12 +36,33 @@ def ensure_partitions(conn: Connection, first: date, last: date, tables=None) ->
             name = partition_name(table, month)
             exists = conn.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
             if exists is None:
-                conn.execute(text(
-                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} "
-                    f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') TO ('{following.isoformat()} 00:00:00+00')"))
+                _create(conn, table, name, month, following)
                 created.append(name)
         month = following
     return created
+
+
+def _create(conn: Connection, table: str, name: str, month: date, following: date) -> None:
+    bounds = f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') TO ('{following.isoformat()} 00:00:00+00')"
+    default, column = f"{table}_default", PARTITIONED[table]
+    in_range = f"{column} >= '{month.isoformat()} 00:00:00+00' AND {column} < '{following.isoformat()} 00:00:00+00'"
+    waiting = conn.execute(text(f"SELECT to_regclass('{default}') IS NOT NULL AND EXISTS "
+                                f"(SELECT 1 FROM {default} WHERE {in_range})")).scalar()
+    if not waiting:
+        conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} {bounds}"))
+        return
+    # Postgres refuses a month whose rows sit in the default partition (the scheduler was off for
+    # months, or history was loaded before its months existed), and then every later migrate
+    # would fail. In the caller's transaction: take the default out, create the month, move the
+    # rows through the parent into it, and put the default back.
+    columns = ", ".join(conn.execute(text(
+        "SELECT quote_ident(attname) FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
+        "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"), {"t": table}).scalars())
+    conn.execute(text(f"ALTER TABLE {table} DETACH PARTITION {default}"))
+    conn.execute(text(f"CREATE TABLE {name} PARTITION OF {table} {bounds}"))
+    conn.execute(text(f"WITH moved AS (DELETE FROM {default} WHERE {in_range} RETURNING {columns}) "
+                      f"INSERT INTO {table} ({columns}) SELECT {columns} FROM moved"))
+    conn.execute(text(f"ALTER TABLE {table} ATTACH PARTITION {default} DEFAULT"))
 
 
 def ensure_default_partitions(conn: Connection) -> None:
