@@ -4,8 +4,9 @@
   CPU in the standard library's decoder). What orjson refuses is handed to the
   standard decoder, so the API accepts and rejects exactly what it did before
   (integers beyond 64 bits still reach validation and get a 422 naming the field).
-- ``/api/`` requests carry bearer tokens, never the console's cookie: no session is
-  opened for them (Flask would build a signing serializer for each one).
+- A request without the session cookie (devices, drivers, stations: bearer tokens)
+  gets a new empty session straight away; Flask would first build a signing
+  serializer for each one. A cookie (the console, its CSV links) is read as before.
 """
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import orjson
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
-
-API_PREFIX = "/api/"
 
 
 class JSONProvider(DefaultJSONProvider):
@@ -31,8 +30,8 @@ class JSONProvider(DefaultJSONProvider):
 
 class SessionInterface(SecureCookieSessionInterface):
     def open_session(self, app, request):
-        if request.path.startswith(API_PREFIX):
-            return self.make_null_session(app)
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()  # what Flask returns without a cookie, minus the serializer
         return super().open_session(app, request)
 
 
