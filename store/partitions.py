@@ -46,8 +46,8 @@ def _create(conn: Connection, table: str, name: str, month: date, following: dat
     bounds = f"FOR VALUES FROM ('{month.isoformat()} 00:00:00+00') TO ('{following.isoformat()} 00:00:00+00')"
     default, column = f"{table}_default", PARTITIONED[table]
     in_range = f"{column} >= '{month.isoformat()} 00:00:00+00' AND {column} < '{following.isoformat()} 00:00:00+00'"
-    waiting = conn.execute(text(f"SELECT to_regclass('{default}') IS NOT NULL AND EXISTS "
-                                f"(SELECT 1 FROM {default} WHERE {in_range})")).scalar()
+    has_default = conn.execute(text("SELECT to_regclass(:n)"), {"n": default}).scalar() is not None
+    waiting = has_default and conn.execute(text(f"SELECT EXISTS (SELECT 1 FROM {default} WHERE {in_range})")).scalar()
     if not waiting:
         conn.execute(text(f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF {table} {bounds}"))
         return
