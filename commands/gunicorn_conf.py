@@ -21,6 +21,7 @@ import tempfile
 
 from gunicorn.glogging import Logger as GunicornLogger
 
+from commands.gunicorn_worker import ThreadWorker
 from config import Settings, SettingsError, load_settings
 from config.logging import logging_dict
 
@@ -35,8 +36,9 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "bind": f"{host or s.web_host}:{port or s.web_port}",
         "workers": workers or s.web_workers,
         "threads": threads or s.web_threads,
-        # gthread: one thread per in-flight request, keep-alive handled by the worker's poller.
-        "worker_class": "gthread",
+        # gthread: one thread per in-flight request, keep-alive handled by the worker's poller
+        # (and, with this subclass, connections that have not sent their request yet).
+        "worker_class": ThreadWorker,
         "timeout": s.web_timeout,
         "graceful_timeout": s.web_graceful_timeout,
         "keepalive": s.web_keepalive,

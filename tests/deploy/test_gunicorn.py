@@ -1,4 +1,5 @@
 """The image's server: plain gunicorn with gunicorn.conf.py, configured from BUYFREE_WEB_* variables."""
+import socket
 import subprocess
 import sys
 import time
@@ -47,6 +48,22 @@ def test_json_logs_carry_the_request_id(server):
         time.sleep(0.1)
     assert lines and lines[0]["logger"] == "buyfree.access" and lines[0]["status"] == 401
     assert any(line["logger"].startswith("gunicorn") for line in server.json_lines())
+
+
+def test_silent_connections_do_not_hold_the_threads(server):
+    """Connections that send nothing (a client pool opening ahead, a proxy's spares, a scanner),
+    more of them than the workers have threads: the API still answers, and a silent connection
+    is served once it speaks. gunicorn's gthread alone would hold a thread for 5 s per connection."""
+    silent = [socket.create_connection(("127.0.0.1", server.port)) for _ in range(16)]  # 2 workers x 4 threads
+    try:
+        time.sleep(0.5)  # accepted by the workers
+        assert requests.get(server.base + "/healthz", timeout=3).status_code == 200
+        silent[0].settimeout(3)
+        silent[0].sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        assert silent[0].recv(64).startswith(b"HTTP/1.1 200")
+    finally:
+        for conn in silent:
+            conn.close()
 
 
 def _access_lines(server, path: str) -> list[str]:
