@@ -283,7 +283,7 @@ def _cancelled(pl: Planner, event_id: int, p: dict) -> None:
 def _ad_plays(pl: Planner, event_id: int, p: dict) -> None:
     counts: dict[tuple[str, int], int] = {}
     for play in p["plays"]:
-        for _, b in periods.buckets(periods.business_date(play["played_at"], pl.tz)):
+        for _, b in periods.buckets(pl.day(play["played_at"])):
             counts[(b, play["ad_id"])] = counts.get((b, play["ad_id"]), 0) + 1
     w = pl.w(keys.PLATFORM)
     for (b, ad_id), n in counts.items():
