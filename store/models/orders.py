@@ -103,7 +103,7 @@ class LedgerEntry(Base):
     """
     __tablename__ = "ledger_entries"
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    txn_id: Mapped[str] = mapped_column(String(48), index=True)
+    txn_id: Mapped[str] = mapped_column(String(48))  # not indexed: nothing looks legs up by transaction
     account: Mapped[str] = mapped_column(String(32))
     amount_cents: Mapped[int] = mapped_column(Cents)
     kind: Mapped[str] = mapped_column(String(32))  # purchase | replenishment | replenishment_cancel
