@@ -75,8 +75,7 @@ class Purchase(Base):
     payment_reference: Mapped[str | None] = mapped_column(String(100))
     lat: Mapped[float | None] = mapped_column(Float)
     lng: Mapped[float | None] = mapped_column(Float)
-    __table_args__ = (
-        Index("ix_purchases_id", "id"),
+    __table_args__ = (  # no index on id alone: the primary key leads with it
         Index("ix_purchases_device_occurred", "device_id", "occurred_at"),
         Index("ix_purchases_driver_occurred", "driver_id", "occurred_at"),
         {"postgresql_partition_by": "RANGE (occurred_at)"},
