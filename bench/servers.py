@@ -26,7 +26,8 @@ def free_port() -> int:
 
 
 class BenchServers:
-    """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end."""
+    """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end.
+    With ``workers=0`` no server starts: the database is migrated and ``app_env`` holds the app's settings."""
 
     def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int):
         self.pg_admin_url, self.redis_url = pg_admin_url, redis_url
@@ -49,9 +50,14 @@ class BenchServers:
         if self.redis_url is None:
             self.redis_url = self._start_redis()
         self.port = free_port()
-        env = {**os.environ, "BUYFREE_DATABASE_URL": self.database_url, "BUYFREE_REDIS_URL": self.redis_url,
-               "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
-               "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
+        self.app_env = {"BUYFREE_DATABASE_URL": self.database_url, "BUYFREE_REDIS_URL": self.redis_url,
+                        "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
+                        "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
+        env = {**os.environ, **self.app_env}
+        if not self.workers:  # the caller runs the app in its own process
+            subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], env=env, cwd=ROOT, check=True,
+                           stdout=subprocess.DEVNULL)
+            return self
         self.procs.append(subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers", str(self.workers),
              "--threads", str(self.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
