@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from werkzeug.test import EnvironBuilder  # noqa: E402
 
-from bench.ingest import SKUS, purchase_body  # noqa: E402
+from bench.ingest import purchase_body, seed  # noqa: E402
 from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
 
 # (module, attribute, label): the steps of a purchase, timed in the second pass
@@ -79,13 +79,15 @@ def main() -> int:
         from store import get_store
 
         app = create_app()
-        admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         client = app.test_client()
-        for n, sku in enumerate(SKUS):
-            client.post("/api/v1/products", headers=admin, json={
-                "sku": sku, "name": f"Bench product {n}", "retail_price_cents": 300 + n, "supply_price_cents": 200 + n})
-        driver = client.post("/api/v1/drivers", headers=admin, json={"name": "Bench", "car_plate": "B00001"}).json
-        device = client.post("/api/v1/devices", headers=admin, json={"serial": "BENCH-1", "driver_id": driver["id"]}).json
+
+        def post(path: str, body: dict) -> dict:
+            reply = client.post("/api/v1" + path, json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+            if reply.status_code not in (200, 201):
+                raise RuntimeError(f"seeding {path}: {reply.status_code} {reply.get_data(as_text=True)}")
+            return reply.json
+
+        (token,) = seed(post, 1)
         keys = itertools.count()
         size = args.batch or 1
         path = "/api/v1/purchases/batch" if args.batch else "/api/v1/purchases"
@@ -93,7 +95,7 @@ def main() -> int:
 
         def environ() -> dict:
             k = next(keys)
-            headers = {"Authorization": f"Bearer {device['api_key']}"}
+            headers = {"Authorization": f"Bearer {token}"}
             if args.batch:
                 body = {"purchases": [{"idempotency_key": f"bench-{k}-{j}", **purchase_body(k * size + j)}
                                       for j in range(size)]}

@@ -32,20 +32,32 @@ from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
 SKUS = [f"BENCH-{n:02d}" for n in range(20)]
 
 
-def seed(base: str, devices: int) -> list[str]:
-    """Products, a station, drivers with one device each; returns the device tokens."""
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
-    api = base + "/api/v1"
+def seed(post, devices: int) -> list[str]:
+    """Products, then drivers with one device each; returns the device tokens.
+
+    ``post(path, body)``: an admin POST under ``/api/v1`` returning the JSON reply
+    (over HTTP here, through Flask's test client in bench/app_cpu.py)."""
     for n, sku in enumerate(SKUS):
-        http.post(f"{api}/products", json={"sku": sku, "name": f"Bench product {n}", "retail_price_cents": 300 + n,
-                                           "supply_price_cents": 200 + n}).raise_for_status()
+        post("/products", {"sku": sku, "name": f"Bench product {n}", "retail_price_cents": 300 + n,
+                           "supply_price_cents": 200 + n})
     tokens = []
     for n in range(devices):
-        driver = http.post(f"{api}/drivers", json={"name": f"Bench driver {n}", "car_plate": f"B{n:05d}"}).json()
-        device = http.post(f"{api}/devices", json={"serial": f"BENCH-{n:05d}", "driver_id": driver["id"]}).json()
+        driver = post("/drivers", {"name": f"Bench driver {n}", "car_plate": f"B{n:05d}"})
+        device = post("/devices", {"serial": f"BENCH-{n:05d}", "driver_id": driver["id"]})
         tokens.append(device["api_key"])
     return tokens
+
+
+def http_admin(base: str):
+    """``post`` for ``seed`` against a running server."""
+    http = requests.Session()
+    http.headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+
+    def post(path: str, body: dict) -> dict:
+        reply = http.post(f"{base}/api/v1{path}", json=body)
+        reply.raise_for_status()
+        return reply.json()
+    return post
 
 
 def purchase_body(i: int) -> dict:
@@ -91,7 +103,7 @@ def main() -> int:
         args.redis_url = f"redis://127.0.0.1:{free_port()}/0"
 
     with BenchServers(args.database_url, args.redis_url, args.workers, args.threads) as servers:
-        tokens = seed(servers.app_url, args.devices)
+        tokens = seed(http_admin(servers.app_url), args.devices)
         url = urlsplit(servers.app_url)
         host, port = url.hostname, url.port
         keys = itertools.count()

@@ -49,7 +49,6 @@ class BenchServers:
         self.database_url = _as_url(self.pg_admin_url, self.database)
         if self.redis_url is None:
             self.redis_url = self._start_redis()
-        self.port = free_port()
         self.app_env = {"BUYFREE_DATABASE_URL": self.database_url, "BUYFREE_REDIS_URL": self.redis_url,
                         "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
                         "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
@@ -58,6 +57,7 @@ class BenchServers:
             subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
             return self
+        self.port = free_port()
         self.procs.append(subprocess.Popen(
             [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers", str(self.workers),
              "--threads", str(self.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
