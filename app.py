@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import argparse
-import atexit
 import sys
 
 from flask import Flask
 
+import api
+import commands
 import config
+import store
 from config import Settings, SettingsError, load_settings
+from config.embedded import ensure_servers
 
 
 def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True) -> Flask:
@@ -20,10 +23,8 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
 
     ``config_`` is a ``Settings`` or a dict of overrides of the ``BUYFREE_*``
     environment. Without database or Redis URLs the embedded servers start.
+    ``dashboard=False`` leaves the Dash pages out (an API-only app).
     """
-    import api
-    import store
-
     settings = config_ if isinstance(config_, Settings) else load_settings(**(config_ or {}))
     settings = ensure_servers(settings)
     app = Flask(__name__, static_folder=None)
@@ -31,34 +32,10 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
     store.init_app(app, settings)
     api.init_app(app)
     if dashboard:
-        try:
-            import dashboard as dash_pkg
-        except ImportError:  # the dashboard package is optional for API-only deployments
-            dash_pkg = None
-        if dash_pkg is not None and hasattr(dash_pkg, "init_app"):
-            dash_pkg.init_app(app)
+        import dashboard as dash_pkg  # Dash, plotly and pandas load only for an app that serves pages
+
+        dash_pkg.init_app(app)
     return app
-
-
-_embedded = None
-
-
-def ensure_servers(settings: Settings) -> Settings:
-    """Start the embedded PostgreSQL/Redis for whichever URL is missing (once per process)."""
-    global _embedded
-    if settings.database_url and settings.redis_url:
-        return settings
-    from config.embedded import EmbeddedServers
-
-    if _embedded is None:
-        _embedded = EmbeddedServers(settings.data_dir)
-        atexit.register(_embedded.stop)
-    updates = {}
-    if not settings.database_url:
-        updates["database_url"] = _embedded.start_postgres() if _embedded._pg is None else _embedded.pg_url
-    if not settings.redis_url:
-        updates["redis_url"] = _embedded.start_redis() if _embedded._redis is None else _embedded.redis_url
-    return settings.model_copy(update=updates)
 
 
 def configure_logging() -> None:
@@ -85,24 +62,16 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8050)
     demo.add_argument("--no-simulate", action="store_true")
-    from commands import extra_commands
-
-    handlers = extra_commands(sub)
+    handlers = commands.add_commands(sub)
     args = parser.parse_args(argv)
     configure_logging()
     try:
         if args.command == "migrate":
-            from commands.serve import migrate
-
-            return migrate(load_settings())
+            return commands.serve.migrate(load_settings())
         if args.command == "serve":
-            from commands.serve import serve
-
-            return serve(load_settings(), args)
+            return commands.serve.serve(load_settings(), args, create_app)
         if args.command == "demo":
-            from commands.demo import demo
-
-            return demo(args)
+            return commands.demo.demo(args, create_app)
         return handlers[args.command](args)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)

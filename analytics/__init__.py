@@ -2,10 +2,9 @@
 
 Nothing here opens a connection at import; everything takes the ``Store``.
 """
-from analytics.apply import apply_committed, replay_outbox
-from analytics.rebuild import rebuild  # the function; the module stays importlib.import_module("analytics.rebuild")
+from analytics.live.apply import apply_committed, replay_outbox
 
-__all__ = ["apply_committed", "replay_outbox", "has_full_build", "rebuild"]
+__all__ = ["apply_committed", "replay_outbox", "has_full_build"]
 
 
 def has_full_build(store) -> bool:

@@ -17,6 +17,7 @@ from functools import cache, lru_cache
 from store.locks import lock_key
 
 PLATFORM = "p"
+GEO_MAX_LAT = 85.05112878  # Redis GEO's (Web Mercator) limit: points beyond it stay in Postgres only
 KINDS = {"wholesale": "w", "retail": "r"}
 SCOPE_KINDS = {"platform": "p", "station": "s", "driver": "d", "device": "v"}
 

@@ -36,6 +36,11 @@ def load_all(client, names=NAMES) -> None:
         client.script_load(source(name))  # a cluster client sends it to every primary
 
 
+def load_script(client, name: str) -> None:
+    """A script outside ``NAMES`` (the apply path's reload list; the jobs' own): load before use."""
+    client.script_load(source(name))
+
+
 def _no_script(result) -> bool:
     return isinstance(result, NoScriptError) or (isinstance(result, ResponseError) and "NOSCRIPT" in str(result))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from sqlalchemy import select
 
-from analytics import catalogue as live
+from analytics.catalogue import index as live
 from api.auth import ANY
 from api.routing import endpoint
 from api.schemas.catalogue import (AdIn, AdOut, DeviceCreated, DeviceIn, DriverCreated, DriverIn, DriverOut, ProductIn,

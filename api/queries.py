@@ -13,7 +13,7 @@ from redis.exceptions import RedisError
 from sqlalchemy import select
 
 from analytics import queries
-from analytics.scopes import Scope, parse
+from analytics.queries.scopes import Scope, parse
 from api.auth import Principal
 from api.errors import Forbidden, NotFound, problem
 from api.routing import endpoint

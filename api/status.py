@@ -8,12 +8,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import text
 
 from analytics import keys
 from api.metrics import register_gauge
 from api.ops import READY_EXTRAS
-from store import get_store, jobruns
+from store import get_store, jobruns, outbox
 
 REBUILD_JOB = "self_heal"  # the job that rebuilds Redis when its marker is missing
 DRIFT_JOBS = ("reconcile", "day_roll")  # jobs whose detail carries a "drifted" count
@@ -21,13 +20,12 @@ DRIFT_JOBS = ("reconcile", "day_roll")  # jobs whose detail carries a "drifted" 
 
 def outbox_backlog(store) -> int:
     with store.engine.connect() as conn:
-        return conn.execute(text("SELECT count(*) FROM outbox WHERE applied_at IS NULL")).scalar()
+        return outbox.backlog(conn)
 
 
 def outbox_oldest_pending_seconds(store) -> float:
     with store.engine.connect() as conn:
-        oldest = conn.execute(text(
-            "SELECT created_at FROM outbox WHERE applied_at IS NULL ORDER BY id LIMIT 1")).scalar()
+        oldest = outbox.oldest_pending_at(conn)
     return 0.0 if oldest is None else max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
 
 

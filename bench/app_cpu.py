@@ -35,9 +35,9 @@ STEPS = [
     ("ingest.purchases", "record_purchase", "settlement (one purchase)"),
     ("ingest.purchases", "record_batch", "settlement (a batch)"),
     ("sqlalchemy.engine.base:Connection", "execute", "  its SQL through SQLAlchemy"),
-    ("analytics", "apply_committed", "live Redis apply"),
-    ("analytics.apply", "plan", "  planning (one event)"),
-    ("analytics.apply", "plan_group", "  planning (a batch)"),
+    ("analytics.live.apply", "apply_committed", "live Redis apply"),
+    ("analytics.live.apply", "plan", "  planning (one event)"),
+    ("analytics.live.apply", "plan_group", "  planning (a batch)"),
     ("analytics.scripts", "run", "  the script pipeline"),
     ("api.routing", "parse_body", "body parsing and validation"),
 ]

@@ -210,7 +210,7 @@ def main() -> int:
 
     from sqlalchemy.engine import make_url
 
-    import analytics
+    from analytics.rebuild import rebuild
     from config import load_settings
     from store import Store
     from store.migrate import upgrade
@@ -245,7 +245,7 @@ def main() -> int:
             conn.execute("VACUUM ANALYZE")
         print(f"  loaded {lines:,} lines in {time.perf_counter() - started:.1f}s")
 
-        result = analytics.rebuild(store)
+        result = rebuild(store)
         print(f"rebuild: {result['lines']:,} lines in {result['seconds']:.1f}s = {result['lines_per_second']:,} lines/s "
               f"({result['keys']:,} keys, {result['scopes']:,} scopes)   target >= 200,000 lines/s")
         print(f"  phases (s): {result['phase_seconds']}")
@@ -273,7 +273,7 @@ def main() -> int:
                 conn.commit()
             with psycopg.connect(database_url, autocommit=True) as conn:
                 conn.execute("VACUUM ANALYZE")
-            result = analytics.rebuild(store)
+            result = rebuild(store)
             used2, keys2 = memory(store)
             print(f"rebuild: {result['lines']:,} lines in {result['seconds']:.1f}s = "
                   f"{result['lines_per_second']:,} lines/s")

@@ -1,24 +1,26 @@
-"""Command implementations behind ``python app.py <command>``."""
+"""Command implementations behind ``python app.py <command>``.
+
+``app.py`` is the top: it builds the parser and hands its own ``create_app``
+to the commands that serve (``serve``, ``demo``); nothing here imports it.
+"""
 from __future__ import annotations
 
-import importlib
+from commands import demo, rebuild, scheduler, serve, simulate
+
+__all__ = ["add_commands", "demo", "serve"]
+
+# name -> (module with add_arguments(parser) and run(args), help)
+COMMANDS = {
+    "scheduler": (scheduler, "run the scheduler process (APScheduler)"),
+    "rebuild": (rebuild, "rebuild every Redis figure from PostgreSQL"),
+    "simulate": (simulate, "drive simulated traffic through the HTTP API"),
+}
 
 
-def extra_commands(sub) -> dict:
-    """Register the commands whose modules live here; return name -> handler(args)."""
+def add_commands(sub) -> dict:
+    """Register the commands of ``COMMANDS`` on the sub-parsers; return name -> handler(args)."""
     handlers = {}
-    for name, module, help_text in (
-        ("scheduler", "commands.scheduler", "run the scheduler process (APScheduler)"),
-        ("rebuild", "commands.rebuild", "rebuild every Redis figure from PostgreSQL"),
-        ("simulate", "commands.simulate", "drive simulated traffic through the HTTP API"),
-    ):
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue
-        parser = sub.add_parser(name, help=help_text)
-        mod.add_arguments(parser)
-        handlers[name] = mod.run
+    for name, (module, help_text) in COMMANDS.items():
+        module.add_arguments(sub.add_parser(name, help=help_text))
+        handlers[name] = module.run
     return handlers

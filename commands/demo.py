@@ -13,7 +13,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from commands.demo_data import ADS, DRIVERS, PRODUCTS, STATIONS
+from commands.serve import migrate, run_gunicorn
 from config import load_settings
+from config.embedded import export_urls
 
 log = logging.getLogger(__name__)
 APP_PY = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -73,8 +75,8 @@ def seed(store, manager_password: str) -> dict:
     return {"kiosk": f"/screen/k/{screen.token}", "station_kiosk": f"/screen/k/{station_screen.token}"}
 
 
-def demo(args) -> int:
-    from commands.serve import export_urls, migrate, run_gunicorn
+def demo(args, factory) -> int:
+    """``factory``: the app factory the workers serve (``app.create_app``)."""
     from store import Store
 
     data_dir = Path(os.environ.get("BUYFREE_DATA_DIR", "./var"))
@@ -92,23 +94,15 @@ def demo(args) -> int:
         (data_dir / "demo-secrets.json").write_text(json.dumps(values, indent=2))
     store.close()
     base = f"http://{args.host}:{args.port}"
-    children = []
-    if _has("commands.scheduler"):
-        children.append(subprocess.Popen([sys.executable, APP_PY, "scheduler"]))
-    if not args.no_simulate and _has("commands.simulate"):
+    children = [subprocess.Popen([sys.executable, APP_PY, "scheduler"])]
+    if not args.no_simulate:
         children.append(subprocess.Popen([sys.executable, APP_PY, "simulate", "--base-url", base,
                                           "--admin-token", settings.admin_token, "--wait-for-server", "--quiet"]))
     for child in children:
         atexit.register(child.terminate)
     print_banner(base, settings, values)
-    run_gunicorn(args.host, args.port, workers=2, threads=4)
+    run_gunicorn(factory, args.host, args.port, workers=2, threads=4)
     return 0
-
-
-def _has(module: str) -> bool:
-    import importlib.util
-
-    return importlib.util.find_spec(module) is not None
 
 
 def print_banner(base: str, settings, values: dict) -> None:

@@ -23,6 +23,7 @@ from gunicorn.glogging import Logger as GunicornLogger
 
 from commands.gunicorn_worker import ThreadWorker
 from config import Settings, SettingsError, load_settings
+from config.embedded import export_urls
 from config.logging import logging_dict
 
 log = logging.getLogger("buyfree.gunicorn")
@@ -79,19 +80,12 @@ def on_starting(server) -> None:
     try:
         settings = load_settings()
         settings.require_secrets()
+        # One set of embedded servers for all workers, started here and handed down by URL
+        # (an installation without them, the image, stops here asking for the URLs).
+        export_urls(settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
-    if not (settings.database_url and settings.redis_url):
-        # One set of embedded servers for all workers, started here and handed down by URL.
-        try:
-            from commands.serve import export_urls
-
-            export_urls(settings)
-        except ImportError:  # the image leaves the embedded servers out
-            print("error: set BUYFREE_DATABASE_URL and BUYFREE_REDIS_URL "
-                  "(this installation has no embedded servers)", file=sys.stderr)
-            raise SystemExit(2) from None
     prepare_metrics_dir()
 
 
@@ -131,7 +125,7 @@ def worker_exit(server, worker) -> None:
     app = getattr(worker, "wsgi", None)
     store = getattr(app, "extensions", {}).get("buyfree")
     if store is not None:
-        from analytics.marks import flush
+        from analytics.live.marks import flush
 
         flush(store)
 

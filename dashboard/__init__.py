@@ -7,7 +7,6 @@ re-import the pages and register their callbacks twice).
 """
 from __future__ import annotations
 
-import importlib.util
 import threading
 from pathlib import Path
 
@@ -15,6 +14,9 @@ import dash
 import pandas  # noqa: F401  plotly's JSON encoder imports pandas lazily: threads racing through that
 #                first import see a half-initialised module ("partially initialized module 'pandas'")
 from flask import Flask
+
+from dashboard import access, auth
+from dashboard.screen import routes
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ROOT / "dashboard" / "pages"
@@ -41,14 +43,10 @@ def build_dash() -> dash.Dash:
 
 
 def init_app(server: Flask) -> dash.Dash:
-    """Mount sign-in (when the console package provides it), the screen guards, and Dash."""
-    if importlib.util.find_spec("dashboard.auth") is not None:
-        from dashboard import auth
-
-        auth.init_app(server)
-    from dashboard import access
-
+    """Mount sign-in, the screen guards and the map routes, then Dash."""
+    auth.init_app(server)
     access.init_app(server)
+    routes.init_app(server)
     app = build_dash()
     before = list(server.before_request_funcs.get(None, ()))
     app.init_app(server)

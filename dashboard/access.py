@@ -113,6 +113,3 @@ def guard():
 
 def init_app(server: Flask) -> None:
     server.before_request(guard)
-    from dashboard.screen import routes
-
-    routes.init_app(server)

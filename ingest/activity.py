@@ -12,8 +12,8 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ingest import outbox
-from ingest.outbox import Event
+from store import outbox
+from store.outbox import Event
 from ingest.timing import utcnow
 
 _MARK = text("INSERT INTO driver_activity (driver_id, day, checked_in) VALUES (:driver, :day, :checked_in) "

@@ -7,7 +7,8 @@ from functools import cached_property
 
 from sqlalchemy import select, text
 
-from ingest import lookups, outbox
+from ingest import lookups
+from store import outbox
 from ingest.errors import Invalid
 from ingest.settlement import ClaimFirstSettlement, Outcome, settle_one
 from ingest.timing import check_event_time, iso, utcnow

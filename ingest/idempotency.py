@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ingest.errors import Invalid
-from ingest.outbox import dumps
+from store.outbox import dumps
 
 FIELD = "Idempotency-Key"
 

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ingest.errors import NotFound
-from ingest.outbox import dumps
+from store.outbox import dumps
 from store.models import Driver, Station
 
 PASSENGERS = "passengers"

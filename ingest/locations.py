@@ -6,8 +6,8 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from ingest import outbox
-from ingest.outbox import Event
+from store import outbox
+from store.outbox import Event
 from ingest.timing import check_event_time, iso, utcnow
 
 # A point re-sent after a lost reply is the same (driver, time): kept once.

@@ -13,7 +13,8 @@ from functools import cached_property
 
 from sqlalchemy import text
 
-from ingest import ledger, lookups, outbox
+from ingest import ledger, lookups
+from store import outbox
 from ingest.errors import Invalid
 from ingest.settlement import Outcome, Settled, Settlement, settle, settle_one
 from ingest.timing import check_event_time, iso, utcnow

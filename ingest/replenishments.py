@@ -15,7 +15,8 @@ from functools import cached_property
 
 from sqlalchemy import select, text
 
-from ingest import ledger, lookups, orders, outbox, stock
+from ingest import ledger, lookups, orders, stock
+from store import outbox
 from ingest.errors import Conflict, Forbidden, Invalid, NotFound
 from ingest.settlement import ClaimFirstSettlement, Outcome, settle_one
 from ingest.timing import iso, utcnow

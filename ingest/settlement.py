@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ingest import idempotency
 from ingest.errors import Conflict, IngestError
-from ingest.outbox import Event, dumps
+from store.outbox import Event, dumps
 
 CREATED = 201
 ATTEMPTS = 5  # each retry follows a concurrent winner's commit, so this is never reached in practice

@@ -114,7 +114,7 @@ def _clean(request):
 
 def reset_data(store) -> None:
     """Empty every table and the test Redis database (tests that need two fresh starts call it too)."""
-    from analytics import marks
+    from analytics.live import marks
 
     # The outbox ids restart at 1: marks the previous test left collected would land on this one's rows.
     marks.flush(store)

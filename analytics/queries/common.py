@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from analytics import periods, scripts
-from analytics.scopes import check_choice, check_range
+from analytics.queries.scopes import check_choice, check_range
 
 KINDS = ("wholesale", "retail")
 MAX_LIMIT = 100

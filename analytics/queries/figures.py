@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from analytics import keys, periods
 from analytics.queries.common import as_of, check_kind, day_or_today, number
-from analytics.scopes import check_range, parse
+from analytics.queries.scopes import check_range, parse
 
 FIELDS = ("amount", "units", "orders")
 SUMMARY = (("today", "day"), ("week", "week"), ("month", "month"), ("year", "year"), ("total", "total"))

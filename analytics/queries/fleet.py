@@ -7,7 +7,7 @@ from sqlalchemy import text
 
 from analytics import keys, periods
 from analytics.queries.common import day_or_today, number, period_of
-from analytics.scopes import check_range
+from analytics.queries.scopes import check_range
 
 ACTIVE_PERIODS = ("day", "week", "month")
 UNION_SECONDS = 60  # a week's or month's BITOP OR result is kept this long

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy import text
 
-from analytics import keys, labels
+from analytics import keys
+from analytics.catalogue import labels
 from analytics.errors import Invalid, NotFound
-from analytics.plan import GEO_MAX_LAT
 from analytics.queries.common import check_limit
-from analytics.scopes import check_range
+from analytics.queries.scopes import check_range
 
 EARTH_M = 6372797.560856  # the radius Redis GEO uses, so both distances agree
 MAX_RADIUS_KM = 500
@@ -56,8 +56,8 @@ def stations_nearby(store, lat: float, lng: float, radius_km: float = 10, limit:
                     sku: str | None = None) -> dict:
     """``GET /stations/nearby``: nearest first within ``radius_km``; with ``sku`` only stations
     that have it on the shelf and in stock (read from Postgres: reservations change stock)."""
-    if not isinstance(lat, (int, float)) or not -GEO_MAX_LAT <= lat <= GEO_MAX_LAT:
-        raise Invalid(f"must be between -{GEO_MAX_LAT} and {GEO_MAX_LAT}", field="lat")
+    if not isinstance(lat, (int, float)) or not -keys.GEO_MAX_LAT <= lat <= keys.GEO_MAX_LAT:
+        raise Invalid(f"must be between -{keys.GEO_MAX_LAT} and {keys.GEO_MAX_LAT}", field="lat")
     if not isinstance(lng, (int, float)) or not -180 <= lng <= 180:
         raise Invalid("must be between -180 and 180", field="lng")
     if not isinstance(radius_km, (int, float)) or not 0 < radius_km <= MAX_RADIUS_KM:

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from analytics import keys, labels
+from analytics import keys
+from analytics.catalogue import labels
 from analytics.errors import Invalid
 from analytics.queries.common import check_kind, check_limit, period_of, top
-from analytics.scopes import check_choice
+from analytics.queries.scopes import check_choice
 
 BY = ("amount", "units")
 

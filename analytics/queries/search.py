@@ -1,8 +1,9 @@
 """Product prefix search (ZRANGEBYLEX over lower-cased names and skus), in name order."""
 from __future__ import annotations
 
-from analytics import keys, labels
-from analytics.catalogue import SEP
+from analytics import keys
+from analytics.catalogue import labels
+from analytics.catalogue.index import SEP
 from analytics.errors import Invalid
 from analytics.queries.common import check_limit
 

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import json
 
-from analytics import keys, labels
+from analytics import keys
+from analytics.catalogue import labels
 from analytics.queries.common import check_limit
 
 

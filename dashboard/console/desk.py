@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from analytics import apply_committed, desk
+from analytics import apply_committed, queries
+from analytics.queries import desk
 from dashboard import auth
 from dashboard.console import ids, shell
 from dashboard.screen.format import clock, count, money
@@ -60,8 +61,6 @@ def layout(**_query):
 
 def _figures(store, station_id: int | None) -> tuple[list, go.Figure, list]:
     """Redis-backed figures; on failure the desk still works (the queue is Postgres)."""
-    from analytics import queries  # late: the queries package may land after this page
-
     scope = "platform" if station_id is None else f"station:{station_id}"
     summary = queries.summary(store, scope, KIND)
     series = queries.daily_series(store, scope, KIND, days=7)
@@ -112,7 +111,7 @@ def refresh(_tick, _action, station_value):
     queue = desk.pickup_queue(store, station_id)
     try:
         (amount, orders), figure, hot = _figures(store, station_id)
-    except Exception as exc:  # Redis down or analytics not there: show dashes, keep the queue working
+    except Exception as exc:  # Redis down: show dashes, keep the queue working
         log.warning("console figures unavailable: %s", exc)
         amount = orders = "—"
         figure, hot = no_update, [html.Li("暂不可用 Unavailable", className="c-empty")]

@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 
 from dash import Input, Output, State, callback, ctx, dcc, html
 
-from analytics import desk
+from analytics.queries import desk
 from dashboard import auth
 from dashboard.console import ids, shell
 from dashboard.screen.format import count, money

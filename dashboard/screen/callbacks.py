@@ -14,6 +14,7 @@ from datetime import datetime
 from dash import Input, Output, Patch, State, callback, no_update
 from dash.exceptions import PreventUpdate
 
+from analytics import queries
 from dashboard import access
 from dashboard.screen import format as fmt
 from dashboard.screen import ids
@@ -25,12 +26,6 @@ PERIOD_KEYS = ("today", "week", "month", "year", "total")
 MONEY_IDS = (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL)
 HOT_SELLERS, STATIONS, ADS, TICKER = 8, 7, 5, 12  # rows that fit their panels at 1920×1080
 KIND = "wholesale"  # the wall shows station sales (API.md "Pages"; the original notes)
-
-
-def _queries():
-    from analytics import queries  # imported late: the analytics package may still be landing
-
-    return queries
 
 
 def _scope(context):
@@ -80,7 +75,6 @@ def refresh_kpis(_n, context, last_updated):
         if scope is None:  # blank the figures: they are no longer this browser's to see
             why = "此链接已失效 This screen link is no longer valid" if token else "已退出登录 Signed out: sign in again"
             return ["—"] * 8 + [no_update, why, "status status-down"] + [no_update] * 5
-        queries = _queries()
         summary = queries.summary(store, scope.scope, KIND)
         if scope.station_id is None:
             devices = queries.device_counts(store)
@@ -104,7 +98,7 @@ def refresh_kpis(_n, context, last_updated):
 def refresh_chart(_n, context):
     scope = _scope(context)
     try:
-        points = _queries().daily_series(get_store(), scope.scope, KIND, days=7)["points"]
+        points = queries.daily_series(get_store(), scope.scope, KIND, days=7)["points"]
     except Exception:
         return no_update
     # A Patch sends only the data; the layout (and the viewer's zoom, via uirevision) stays.
@@ -122,7 +116,7 @@ def refresh_chart(_n, context):
 def refresh_hot_sellers(_n, period, context):
     scope = _scope(context)
     try:
-        ranking = _queries().product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
+        ranking = queries.product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
                                              by="amount", limit=HOT_SELLERS)
     except Exception:
         return no_update
@@ -137,10 +131,6 @@ def refresh_hot_sellers(_n, period, context):
 def refresh_lists(_n, context, ticker_now):
     scope = _scope(context)
     store = get_store()
-    try:
-        queries = _queries()
-    except ImportError:
-        return no_update, no_update, no_update, no_update
     out = []
     for read in (
         lambda: station_items(queries.station_ranking(store, "day", limit=100 if scope.station_id else STATIONS)["items"],

@@ -77,7 +77,7 @@ def test_screen_drivers_lists_drivers_awaiting_pickup_with_their_position_and_di
 def test_screen_drivers_at_a_station_count_its_own_orders_and_survive_a_rebuild(fleet, store):
     """The oldest order at the station, not the driver's oldest anywhere; positions come back after
     Redis is emptied and rebuilt from Postgres."""
-    import analytics
+    from analytics.rebuild import rebuild
 
     s0, s1 = fleet.stations[0]["id"], fleet.stations[1]["id"]
     d0 = fleet.drivers[0]
@@ -94,7 +94,7 @@ def test_screen_drivers_at_a_station_count_its_own_orders_and_survive_a_rebuild(
     assert every["features"][0]["properties"]["oldest_pending_since"] == elsewhere["orders"][0]["created_at"]
 
     store.redis.flushdb()
-    analytics.rebuild(store)
+    rebuild(store)
     assert fleet.get("/screen/drivers") == every
     assert fleet.get("/screen/drivers", station_id=s0) == at_s0
 

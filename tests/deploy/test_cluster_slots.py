@@ -7,8 +7,8 @@ import pytest
 from redis.cluster import key_slot
 
 from analytics import keys
-from analytics.apply import script_keys
-from analytics.plan import plan, plan_group
+from analytics.live.apply import script_keys
+from analytics.live.plan import plan, plan_group
 
 TZ = ZoneInfo("Asia/Shanghai")
 AT = datetime(2026, 11, 28, 18, 5, tzinfo=TZ).isoformat()

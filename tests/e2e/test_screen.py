@@ -6,8 +6,6 @@ station's link showing only that station, a revoked link refused.
 """
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -15,11 +13,7 @@ from selenium.webdriver.common.by import By
 from tests.e2e.screen_helpers import (drivers_on_map, expected_hot_sellers, expected_kpis, hot_sellers_on_screen,
                                       kpis_on_screen, post_traffic, stations_on_screen, text_of, wait_for)
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(importlib.util.find_spec("analytics.queries") is None,
-                       reason="the analytics query functions (docs/internals.md) have not landed yet"),
-]
+pytestmark = pytest.mark.e2e
 LOCAL_TILES = "/screen/no-tiles/{z}/{x}/{y}.png"  # tests never reach out to a public tile server
 
 

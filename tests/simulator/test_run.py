@@ -1,17 +1,9 @@
 """A short seeded run against a live test server: every request accepted, the same totals twice."""
 from __future__ import annotations
 
-import importlib.util
-
-import pytest
-
 from simulator import Options, run
 from tests.conftest import reset_data
 from tests.helpers import ADMIN_TOKEN
-
-pytestmark = pytest.mark.skipif(
-    importlib.util.find_spec("analytics.queries") is None or importlib.util.find_spec("ingest.purchases") is None,
-    reason="the ingest endpoints and analytics queries (docs/internals.md) have not landed yet")
 
 
 def _run(live_server, state_file):

@@ -163,7 +163,7 @@ def test_order_status_change_with_its_time_touches_one_partition(big):
 
 
 def test_orders_awaiting_pickup_at_a_station_use_the_partial_index(big):
-    from analytics.desk import pickup_queue
+    from analytics.queries.desk import pickup_queue
 
     statements = _run_and_capture(big, lambda: pickup_queue(big, 3), "awaiting_pickup")
     plan = explain(big, *statements[0], "orders")
@@ -185,9 +185,9 @@ def test_purchases_of_a_device_in_a_time_range_prune_to_its_months(big):
 
 
 def test_the_outbox_replay_finds_pending_events_by_the_partial_index(big):
-    from analytics.apply import _PENDING
+    from store.outbox import _CLAIM
 
-    compiled = _PENDING.compile(big.engine)
+    compiled = _CLAIM.compile(big.engine)
     plan = explain(big, str(compiled), compiled.construct_params({"max": 10, "batch": 500}), "outbox")
     assert "ix_outbox_pending" in plan["indexes"]
 

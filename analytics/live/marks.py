@@ -16,24 +16,12 @@ import logging
 import os
 import threading
 
-from sqlalchemy import text
+from store import outbox
 
 log = logging.getLogger(__name__)
 
 FLUSH_SECONDS = 0.2
 MAX_IDS = 1000
-
-MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
-
-
-def mark_now(store, ids: list[int]) -> None:
-    """Mark ``ids`` applied in a transaction of their own."""
-    if not ids:
-        return
-    with store.engine.begin() as conn:
-        conn.execute(text("SET LOCAL synchronous_commit = off"))
-        conn.execute(MARK, {"ids": ids})
-
 
 class Marks:
     """The ids one process applied and has not marked yet, and the thread that marks them."""
@@ -66,7 +54,7 @@ class Marks:
             if not ids:
                 return
             try:
-                mark_now(self.store, ids)
+                outbox.mark_applied_now(self.store.engine, ids)
             except Exception as exc:  # the rows stay pending: the replay re-applies them harmlessly
                 log.warning("could not mark %d outbox row(s) applied: %s", len(ids), exc)
 

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 import pytest
 
 from analytics import keys
-from analytics.jobs_roll import KEEP_DAYS, day_roll, nightly_reconcile, push_closed_day
+from analytics.jobs.roll import KEEP_DAYS, day_roll, nightly_reconcile, push_closed_day
 from store import jobruns
 from tests.analytics.sales import at, days_between, open_shop, wrong_figures
 

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import text
 
 import analytics
-from analytics import apply, keys, marks, queries
+from analytics import keys, queries
+from analytics.live import apply, marks
+from store import outbox
 from tests.analytics.compare import assert_equal_to_truth
 from tests.analytics.traffic import ago, build_fleet
 
@@ -125,7 +127,7 @@ def test_cancel_reverses_the_order_in_its_original_periods_and_late_events_land_
 
 
 def apply_event(event_id, kind, payload):
-    from ingest.outbox import Event
+    from store.outbox import Event
 
     return Event(event_id, kind, payload)
 
@@ -153,11 +155,11 @@ def test_each_applied_event_is_published_once(fleet, store):
 def test_a_bad_event_is_retried_a_few_times_then_left_aside(fleet, store):
     with store.engine.begin() as conn:
         conn.execute(text("INSERT INTO outbox (kind, payload) VALUES ('purchase', '{\"oops\": 1}')"))
-    for _ in range(apply.MAX_ATTEMPTS + 2):
+    for _ in range(outbox.MAX_ATTEMPTS + 2):
         counts = analytics.replay_outbox(store)
     assert counts == {"applied": 0, "failed": 0, "batches": 0}
     with store.engine.connect() as conn:
-        assert conn.execute(text("SELECT attempts FROM outbox WHERE payload ? 'oops'")).scalar() == apply.MAX_ATTEMPTS
+        assert conn.execute(text("SELECT attempts FROM outbox WHERE payload ? 'oops'")).scalar() == outbox.MAX_ATTEMPTS
 
 
 def test_redis_errors_never_reach_ingest_and_pause_the_live_apply(fleet, app, settings, store):

@@ -21,15 +21,10 @@ _CHECKIN = re.compile(r":checkin:(\d{4})$")
 DEVICES_CHECKED = "devices_checked_at"
 
 
-def load_script(client, name: str) -> None:
-    """Our scripts are not in ``scripts.NAMES`` (the apply path's reload list): load before use."""
-    client.script_load(scripts.source(name))
-
-
 def drop_stale_drivers(store, now: datetime) -> dict:
     """Drivers unseen for ``driver_stale_minutes`` leave the live map (their GPS history stays in Postgres)."""
     cutoff = int((now - timedelta(minutes=store.settings.driver_stale_minutes)).timestamp())
-    load_script(store.redis, "stale")
+    scripts.load_script(store.redis, "stale")
     removed = 0
     while True:
         count = scripts.call(store.redis, "stale", [keys.drivers_geo(), keys.drivers_seen(), keys.drivers_positions()],

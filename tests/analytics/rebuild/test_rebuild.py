@@ -1,15 +1,14 @@
 """The rebuild: every figure again from Postgres, equal to the live figures, even while ingest runs."""
 from __future__ import annotations
 
-import importlib
 import random
 
 import pytest
 
 import analytics
 from analytics import keys, periods
-
-rebuild_module = importlib.import_module("analytics.rebuild")
+from analytics.rebuild import build as rebuild_module
+from analytics.rebuild import rebuild
 from tests.analytics.compare import assert_equal_to_truth
 from tests.analytics.traffic import ago, build_fleet, random_cart
 
@@ -52,7 +51,7 @@ def test_rebuild_after_flush_restores_every_figure(fleet, store):
     live = counted(store)
     assert live and not analytics.has_full_build(store)
     store.redis.flushdb()
-    result = analytics.rebuild(store)
+    result = rebuild(store)
     assert analytics.has_full_build(store)
     assert result["pending_at_snapshot"] == 0 and result["reapplied"] == 0 and result["lines"] > 0
     assert counted(store) == live
@@ -67,8 +66,8 @@ def test_rebuild_after_flush_restores_every_figure(fleet, store):
 def test_rebuild_over_live_figures_changes_nothing_and_can_run_again(fleet, store):
     traffic(fleet, random.Random(5))
     live = counted(store)
-    analytics.rebuild(store)
-    analytics.rebuild(store)
+    rebuild(store)
+    rebuild(store)
     assert counted(store) == live
 
 
@@ -91,7 +90,7 @@ def test_events_during_the_rebuild_are_neither_lost_nor_doubled(fleet, store, mo
 
     monkeypatch.setattr(rebuild_module, "_stage_lane", stage_while_selling)
     monkeypatch.setattr(rebuild_module, "_swap", swap_then_sell)
-    result = analytics.rebuild(store)
+    result = rebuild(store)
     assert result["reapplied"] > 0
     assert_equal_to_truth(store)
 
@@ -100,14 +99,14 @@ def test_events_pending_in_the_snapshot_are_counted_once(fleet, store):
     """Applied to Redis but never marked (a crash), or never applied at all (Redis was down)."""
     from sqlalchemy import text
 
-    from analytics import marks
+    from analytics.live import marks
 
     traffic(fleet, random.Random(7), purchases=8, orders=4, cancels=1)
     marks.flush(store)  # the marks still collected are written now, not after the next line
     with store.engine.begin() as conn:  # as if every mark had been lost
         conn.execute(text("UPDATE outbox SET applied_at = NULL"))
     store.redis.delete(*store.redis.keys("bf:{p}:ev:*")[:3])  # ...and some platform dedupe keys too
-    result = analytics.rebuild(store)
+    result = rebuild(store)
     assert result["pending_at_snapshot"] > 0
     assert analytics.replay_outbox(store)["applied"] == 0  # the rebuild marked them
     assert_equal_to_truth(store)
@@ -123,7 +122,7 @@ def test_since_rebuilds_recent_periods_and_totals_only(fleet, store):
     old_day = keys.totals("p", "retail", "day:" + (today - timedelta(days=25)).isoformat())
     store.redis.hset(old_day, "amount", 1)  # a figure before --since: left alone
     store.redis.hset(keys.totals("p", "retail", "total"), "amount", 1)  # the totals: redone
-    analytics.rebuild(store, since=today - timedelta(days=2))
+    rebuild(store, since=today - timedelta(days=2))
     after = counted(store)
     assert after[old_day]["amount"] == "1"
     after[old_day] = live[old_day]

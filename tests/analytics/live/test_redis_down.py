@@ -4,6 +4,7 @@ from __future__ import annotations
 import random
 
 import analytics
+from analytics.rebuild import rebuild
 from app import create_app
 from store import get_store
 from tests.analytics.compare import assert_equal_to_truth
@@ -33,7 +34,7 @@ def test_figures_catch_up_after_redis_was_down_and_come_back_after_a_flush(api, 
 
     store.redis.flushdb()
     assert not analytics.has_full_build(store)
-    analytics.rebuild(store)
+    rebuild(store)
     assert analytics.has_full_build(store)
     assert_equal_to_truth(store, days=5)
 
@@ -47,7 +48,7 @@ def test_catalogue_requests_succeed_with_redis_down_and_the_rebuild_indexes_them
     offline.stock(station["id"], [{"sku": "OFFLINE-1", "quantity": 3, "on_shelf": True}])
     get_store(down).close()
     assert analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5)["stations"] == []  # not on the map yet
-    analytics.rebuild(store)
+    rebuild(store)
     assert [s["id"] for s in analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5, sku="OFFLINE-1")[
         "stations"]] == [station["id"]]
     assert [p["id"] for p in analytics.queries.products_search(store, "offline", 5)["items"]] == [product["id"]]

@@ -3,7 +3,7 @@
 Why the figures can drift at all: the apply is exactly-once per event, but a
 bug, a hand edit, a restore of an old Redis snapshot or an event given up
 after too many attempts leaves Redis off the truth. The day's figures are
-compared field by field with ``analytics.truth.day_truth``; a difference is
+compared field by field with ``analytics.reconcile.truth.day_truth``; a difference is
 repaired by a delta on the day key and the same delta on the week, month,
 year and total keys containing the day — every event moves all five
 together (one script per scope), so a day's drift is its share of theirs.
@@ -33,18 +33,17 @@ import logging
 import time
 from datetime import date, timedelta
 
-from sqlalchemy import text
 
 from analytics import has_full_build, keys, periods, scripts
-from analytics.jobs_upkeep import load_script
-from analytics.plan import plan
-from analytics.truth import DayFigures, all_scopes, day_keys, day_truth
+from analytics.live.plan import plan
+from analytics.reconcile.truth import DayFigures, all_scopes, day_keys, day_truth
+from analytics.scripts import load_script
+from store import outbox
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 4  # measurements per day before a busy scope is left for the next run
 PIPELINE = 2000
-_PENDING = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL ORDER BY id")
 
 
 def reconcile_range(store, first: date, last: date, *, repair: bool = True) -> dict:
@@ -124,7 +123,7 @@ def _snapshot(store, day: date) -> tuple[DayFigures, list]:
     with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         with conn.begin():
             truth = day_truth(conn, day, store.settings.tz)
-            pending = conn.execute(_PENDING).all()
+            pending = outbox.pending(conn)
     return truth, pending
 
 

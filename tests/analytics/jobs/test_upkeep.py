@@ -9,8 +9,8 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 
 from analytics import keys, periods
-from analytics.apply import apply_events
-from analytics.jobs_upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
+from analytics.live.apply import apply_events
+from analytics.jobs.upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
 
 Event = namedtuple("Event", "id kind payload")  # an outbox row as the apply reads it
 NOW = datetime(2026, 11, 28, 20, 0, tzinfo=timezone.utc)

@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta, timezone
 
-from analytics import has_full_build, periods, rebuild
-from analytics.jobs_roll import refresh_lists
-from analytics.rebuild import RebuildBusy
+from analytics import has_full_build, periods
+from analytics.jobs.roll import refresh_lists
+from analytics.rebuild import RebuildBusy, rebuild
 from store import jobruns
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ import logging
 
 from sqlalchemy import select
 
-from analytics import keys, labels
-from analytics.plan import GEO_MAX_LAT
+from analytics import keys
+from analytics.catalogue import labels
 from store.models import Product, Station
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def index_station(client, station) -> None:
 
 def add_stations(pipe, stations) -> None:
     stations = list(stations)
-    mappable = [s for s in stations if abs(s.lat) <= GEO_MAX_LAT]  # GEO cannot hold the poles
+    mappable = [s for s in stations if abs(s.lat) <= keys.GEO_MAX_LAT]  # GEO cannot hold the poles
     for start in range(0, len(mappable), 1000):
         chunk = mappable[start:start + 1000]
         pipe.geoadd(keys.stations_geo(), [v for s in chunk for v in (s.lng, s.lat, str(s.id))])

@@ -6,7 +6,7 @@ import time
 
 from sqlalchemy import text
 
-from analytics import marks
+from analytics.live import marks
 from store import Store
 from tests.analytics.traffic import build_fleet
 

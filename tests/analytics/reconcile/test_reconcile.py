@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 
 from analytics import keys, replay_outbox
-from analytics.apply import apply_events
+from analytics.live.apply import apply_events
 from analytics.reconcile import reconcile_day, reconcile_range
 from tests.analytics.sales import at, open_shop, wrong_figures
 

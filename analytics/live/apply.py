@@ -1,8 +1,8 @@
 """Apply committed outbox events to Redis, exactly once, and mark them applied
-(behind the request, in batches: ``analytics.marks``).
+(behind the request, in batches: ``analytics.live.marks``).
 
 Each event becomes one ``lua/apply.lua`` run per scope it touches (see
-``analytics.plan``); all runs of a batch go in one pipeline. The script sets
+``analytics.live.plan``); all runs of a batch go in one pipeline. The script sets
 the event's dedupe key with ``SET NX EX`` before it increments anything, so a
 second apply of the same event — a retry, a concurrent replay, a crash
 between the Redis apply and the Postgres mark — changes nothing.
@@ -18,24 +18,20 @@ import threading
 import time
 from redis import exceptions as exc
 from redis.exceptions import RedisError
-from sqlalchemy import text
 
-from analytics import keys, marks, scripts
-from analytics.plan import Write, plan, plan_group
+from analytics import keys, scripts
+from analytics.live import marks
+from analytics.live.plan import plan, plan_group
+from analytics.live.write import Write
+from store import outbox
 
 log = logging.getLogger(__name__)
 
 DEDUPE_SECONDS = 3 * 86400  # far beyond a replay's delay; see docs/internals.md
 PAUSE_SECONDS = 2.0  # after a Redis failure, skip live applies this long (the replay catches up)
-MAX_ATTEMPTS = 10  # an event that fails this often (a bad payload) stops being retried
 REDIS_ERRORS = (RedisError, OSError)
 SERVER_STATES = (exc.ConnectionError, exc.TimeoutError, exc.BusyLoadingError, exc.ReadOnlyError,
                  exc.OutOfMemoryError, exc.ClusterDownError, exc.TryAgainError, exc.MasterDownError)
-
-_FAILED = text("UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY(:ids)")
-_PENDING = text(
-    "SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND attempts < :max "
-    "ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
 
 
 def apply_committed(store, events) -> None:
@@ -132,14 +128,14 @@ def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> di
     while max_batches is None or counts["batches"] < max_batches:
         try:
             with store.transaction() as session:
-                rows = session.execute(_PENDING, {"batch": batch, "max": MAX_ATTEMPTS}).all()
+                rows = outbox.claim_pending(session, batch)
                 if not rows:
                     break
                 done, failed = apply_events(store, rows)
                 if done:
-                    session.execute(marks.MARK, {"ids": done})
+                    outbox.mark_applied(session, done)
                 if failed:
-                    session.execute(_FAILED, {"ids": failed})
+                    outbox.count_failure(session, failed)
         except REDIS_ERRORS as exc:
             counts["error"] = f"Redis: {exc}"
             log.warning("outbox replay stopped: Redis unavailable (%s)", exc)
@@ -153,7 +149,7 @@ def replay_outbox(store, batch: int = 500, max_batches: int | None = None) -> di
 
 
 def _mark(store, ids: list[int]) -> None:
-    """Marked behind the request, in batches (``analytics.marks``)."""
+    """Marked behind the request, in batches (``analytics.live.marks``)."""
     if ids:
         marks.marks(store).add(ids)
 

@@ -8,7 +8,7 @@
    tables of a schema per lane (``rebuild_<generation>_<lane>``, dropped at the
    end), and each lane's SQL aggregates are written to staging keys on a
    connection of its own as soon as its facts are committed
-   (``analytics.rebuild_sql``, ``analytics.rebuild_fill``); catalogue,
+   (``analytics.rebuild.facts``, ``analytics.rebuild.staging``); catalogue,
    positions and bitmaps are re-indexed in place (idempotent writes).
 3. Events ≤ W still pending in the snapshot get their dedupe keys now (mode
    ``p``: only the writes the rebuild does not replace), so that no later
@@ -33,21 +33,19 @@ from datetime import date, datetime, timezone
 
 from sqlalchemy import text
 
-from analytics import catalogue, keys, periods, scripts
-from analytics.apply import MAX_ATTEMPTS, apply_events
-from analytics.marks import MARK
-from analytics.marks import flush as flush_marks
-from analytics.plan import Planner
-from analytics.rebuild_fill import STAGING_SECONDS, Filler, Staged
-from analytics.rebuild_sql import LANES, SOURCE_LINES, STEPS, build_facts, fill_bitmaps, stage_lane
+from analytics import keys, periods, scripts
+from analytics.catalogue import index as catalogue
+from analytics.live.apply import apply_events
+from analytics.live.marks import flush as flush_marks
+from analytics.live.planner import Planner
+from analytics.rebuild.facts import LANES, SOURCE_LINES, STEPS, build_facts, fill_bitmaps, stage_lane
+from analytics.rebuild.staging import STAGING_SECONDS, Filler, Staged
+from store import outbox
 from store.locks import JobLock
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
-_PENDING = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND id <= :w AND attempts < :max "
-                "ORDER BY id")
-_AFTER = text("SELECT id, kind, payload FROM outbox WHERE id > :after ORDER BY id LIMIT :n")
 _POSITIONS = text("""
 SELECT d.id AS driver_id, p.lat, p.lng, p.at FROM drivers d CROSS JOIN LATERAL (
   SELECT * FROM (
@@ -98,9 +96,8 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
             holder = holder.execution_options(isolation_level="REPEATABLE READ")
             anchor = anchor.execution_options(isolation_level="REPEATABLE READ")
             holder.exec_driver_sql("SET LOCAL lock_timeout = '10s'")
-            holder.exec_driver_sql("LOCK TABLE outbox IN SHARE MODE")
+            watermark = outbox.watermark(holder)  # the transaction's snapshot: events <= watermark
             snapshot = holder.execute(text("SELECT pg_export_snapshot()")).scalar()
-            watermark = holder.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar()
             anchor.exec_driver_sql(f"SET TRANSACTION SNAPSHOT '{snapshot}'")
             holder.rollback()  # the lock goes: ingest writes events again
             # ``anchor`` keeps the snapshot alive (an export lives as long as its transaction)
@@ -113,7 +110,7 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
                              phases, workers) for chain, names in chains.items()]
             lines = anchor.execute(text(SOURCE_LINES)).scalar()
             scopes = _entity_scopes(anchor) | {keys.PLATFORM}
-            pending = anchor.execute(_PENDING, {"w": watermark, "max": MAX_ATTEMPTS}).all()
+            pending = outbox.pending_upto(anchor, watermark)
             indexed = _reindex(store, anchor, generation)
             for worker in facts:
                 worker.join()
@@ -269,7 +266,7 @@ def _settle_pending(store, rows, replaced) -> None:
         done, _ = apply_events(store, chunk, mode="p", replaced=replaced)
         if done:
             with store.engine.begin() as conn:
-                conn.execute(MARK, {"ids": done})
+                outbox.mark_applied(conn, done)
 
 
 def _swap(store, scopes, generation: str, since: date | None) -> None:
@@ -288,7 +285,7 @@ def _reapply_after(store, watermark: int, generation: str, replaced) -> int:
     after, count = watermark, 0
     while True:
         with store.engine.connect() as conn:
-            rows = conn.execute(_AFTER, {"after": after, "n": BATCH}).all()
+            rows = outbox.after(conn, after, BATCH)
         if not rows:
             return count
         apply_events(store, rows, mode=f"r:{generation}", replaced=replaced)

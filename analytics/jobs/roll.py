@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from datetime import date, datetime, timedelta
 
-from analytics import keys, periods, replay_outbox, scripts
-from analytics.jobs_upkeep import load_script
+from analytics import keys, periods, scripts
+from analytics.live.apply import replay_outbox
 from analytics.reconcile import reconcile_day, reconcile_range
-from analytics.truth import all_scopes
+from analytics.reconcile.truth import all_scopes
+from analytics.scripts import load_script
 from store import jobruns
 
 KEEP_DAYS = 7  # the notes' rolling 7-day list

@@ -1,0 +1,2 @@
+"""The catalogue in Redis: ``index`` (stations on the map, product names for search) and
+``labels`` (names for the rankings, cached from Postgres)."""
