@@ -196,3 +196,9 @@ def rebuild_lock() -> str:
 def channel() -> str:
     """Pub/sub channel: one compact JSON message per applied event."""
     return "bf:events"
+
+
+def signed_out(session_id: str) -> str:
+    """Set (with the session's lifetime as TTL) when a console session signs out: its open
+    live streams end at the next rights check (a signed cookie alone cannot be taken back)."""
+    return _k(PLATFORM, "signedout", session_id)

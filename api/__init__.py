@@ -19,3 +19,6 @@ def init_app(app: Flask) -> None:
     from api import queries  # the live figures (analytics.queries)
 
     app.register_blueprint(queries.bp)
+    from api import stream  # the live stream (stream/)
+
+    app.register_blueprint(stream.bp)

@@ -1,18 +1,29 @@
-"""gunicorn's gthread worker, with a new connection that has sent nothing yet kept off the threads.
+"""gunicorn's gthread worker, with two kinds of connection kept off the threads.
 
-gunicorn 27's gthread hands each accepted connection to a thread that waits up to
-5 s for the request's first bytes. As many silent connections as a worker has
-threads (a client pool opening ahead, a proxy's spare connections, a port scan)
-then stop that worker for 5 s: measured here, one worker with 4 threads answered
-``/healthz`` in 4.8 s instead of 4 ms while 4 idle connections were open. Here a
-new connection with no bytes waiting goes straight to the worker's poller, the way
-gunicorn itself parks one after its wait, and takes a thread when its request comes.
+1. A new connection that has sent nothing yet. gunicorn 27's gthread hands each
+   accepted connection to a thread that waits up to 5 s for the request's first bytes.
+   As many silent connections as a worker has threads (a client pool opening ahead, a
+   proxy's spare connections, a port scan) then stop that worker for 5 s: measured
+   here, one worker with 4 threads answered ``/healthz`` in 4.8 s instead of 4 ms while
+   4 idle connections were open. Here a new connection with no bytes waiting goes
+   straight to the worker's poller, the way gunicorn itself parks one after its wait,
+   and takes a thread when its request comes.
+2. A live stream (``GET /api/v1/stream``). The app checks the request's rights in a
+   thread as usual; when it grants the stream it leaves ``environ["buyfree.stream.accept"]``
+   and this worker hands the socket to it (the process's ``stream.Hub``, an asyncio
+   loop) and forgets the connection: the thread is free at once, however long the
+   stream lasts. Refusals (401, 403, 503...) are answered like any response.
 """
 from __future__ import annotations
 
 from concurrent.futures import Future
 
+from gunicorn.http import wsgi
 from gunicorn.workers import gthread
+
+STREAM_PATH = "/api/v1/stream"
+HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
+_HANDED = object()  # handle()'s result for a connection the stream hub now owns
 
 
 class ThreadWorker(gthread.ThreadWorker):
@@ -23,3 +34,36 @@ class ThreadWorker(gthread.ThreadWorker):
             self.finish_request(conn, parked)
             return
         super().enqueue_req(conn)
+
+    def handle_request(self, req, conn):
+        if req.path != STREAM_PATH or req.method != "GET" or self.cfg.is_ssl:
+            return super().handle_request(req, conn)
+        resp, environ = wsgi.create(req, conn.sock, conn.client, conn.server, self.cfg)
+        environ[HANDOFF] = True
+        answer: list = []
+        body = self.wsgi(environ, lambda status, headers, exc_info=None: answer.extend((status, headers)))
+        try:
+            rest = b"".join(body)
+        finally:
+            if hasattr(body, "close"):
+                body.close()
+        accept = environ.get(ACCEPT)
+        if accept is not None:
+            from stream.sse import head
+
+            accept(conn.sock, head(*answer))
+            return _HANDED
+        resp.force_close()  # a refused stream: answered, then closed like any one-off reply
+        resp.start_response(*answer)
+        resp.write(rest)
+        resp.close()
+        return False
+
+    def _keepalive_after(self, conn, keepalive):
+        return _HANDED if keepalive is _HANDED else super()._keepalive_after(conn, keepalive)
+
+    def finish_request(self, conn, fs):
+        if not fs.cancelled() and fs.exception() is None and fs.result() is _HANDED:
+            self.nr_conns -= 1  # the hub closes the socket when the stream ends
+            return
+        super().finish_request(conn, fs)

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import hmac
+import logging
 import secrets
 import time
 from dataclasses import dataclass
@@ -27,12 +28,14 @@ from dashboard import login_page
 from dashboard.ratelimit import AttemptLimiter, key
 from store import get_store
 from store.models import User
+from stream import rights
 
+log = logging.getLogger(__name__)
 LOGIN_PATH, LOGOUT_PATH, HOME = "/login", "/logout", "/console"
 CONSOLE_PREFIX = "/console"
 ADMIN_ONLY = ("/console/devices",)
 ADDRESS_FACTOR = 5  # one address may try several usernames, but not spray them
-CSRF_FIELD, CSRF_KEY, SIGNED_IN_AT = "csrf_token", "_csrf", "signed_in_at"
+CSRF_FIELD, CSRF_KEY, SIGNED_IN_AT, SESSION_ID = "csrf_token", "_csrf", "signed_in_at", "sid"
 
 
 @dataclass(frozen=True)
@@ -196,6 +199,7 @@ def login_view():
     session.clear()  # a fresh session: nothing set before sign-in survives it (fixation)
     session.permanent = True
     session[SIGNED_IN_AT] = time.time()
+    session[SESSION_ID] = secrets.token_urlsafe(16)  # names this sign-in: its sign-out ends its live streams
     login_user(user)
     csrf_token()
     with store.transaction() as db:
@@ -208,9 +212,23 @@ def logout_view():
         return login_page.logout(csrf_token())
     if not _csrf_ok():
         return login_page.message("退出 Sign out", "表单已过期，请重试 The form expired; try again", 400)
+    _end_live_streams()
     logout_user()
     session.clear()
     return redirect(LOGIN_PATH)
+
+
+def _end_live_streams() -> None:
+    """A signed cookie cannot be taken back: the sign-out is recorded for the live streams it opened."""
+    signed_in_at, sid = session.get(SIGNED_IN_AT), session.get(SESSION_ID)
+    if not sid or not isinstance(signed_in_at, (int, float)):
+        return
+    store = get_store()
+    left = signed_in_at + store.settings.session_hours * 3600 - time.time()
+    try:
+        rights.sign_out(store, sid, int(left) + 1)
+    except Exception as exc:  # Redis away: the sign-out still happens; open streams end when they expire
+        log.warning("sign-out not recorded for live streams: %s", exc)
 
 
 def guard():
