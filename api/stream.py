@@ -115,6 +115,8 @@ def _console(scope: str | None) -> rights.Grant:
         scope = f"station:{user.station_id}"
     if scope != "platform" and request_session().get(Station, int(scope.split(":")[1])) is None:
         raise NotFound(f"{scope} does not exist", errors=[{"field": "scope", "message": "no such station"}])
+    if rights.signed_out(get_store(), session.get("sid") or ""):
+        raise Unauthorized("This session has signed out; sign in again")
     signed_in_at = session.get("signed_in_at", 0)
     until = signed_in_at + get_store().settings.session_hours * 3600
     return rights.Grant(scope, "session", key=session.get("sid") or "", user=(user.id, user.role, user.station_id),

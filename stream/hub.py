@@ -128,6 +128,10 @@ class Hub:
         try:
             self.loop.run_forever()
         finally:
+            tasks = asyncio.all_tasks(self.loop)
+            for task in tasks:
+                task.cancel()
+            self.loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
             self.loop.close()
 
     async def _every(self, seconds: float, job) -> None:

@@ -65,3 +65,7 @@ def lapsed(store, grants) -> set[Grant]:
 def sign_out(store, session_id: str, ttl_seconds: int) -> None:
     """Mark a console session signed out (its streams end within one rights check)."""
     store.redis.set(keys.signed_out(session_id), "1", ex=max(1, int(ttl_seconds)))
+
+
+def signed_out(store, session_id: str) -> bool:
+    return bool(session_id) and bool(store.redis.exists(keys.signed_out(session_id)))

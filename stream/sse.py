@@ -23,3 +23,26 @@ def head(status: str, headers) -> bytes:
                                        if name.lower() not in ("content-length", "connection",
                                                                "transfer-encoding")]
     return ("\r\n".join(lines + ["Connection: close", "", ""])).encode("latin-1")
+
+
+def split(buffer: bytes) -> tuple[list[tuple[str, str, bytes]], bytes]:
+    """Complete events in ``buffer`` as ``(name, id, data)`` (a comment is ``(":", "", text)``)
+    and the incomplete rest: the reading side, for tests and bench/stream.py."""
+    events = []
+    *blocks, rest = buffer.split(b"\n\n")
+    for block in blocks:
+        name, event_id, data = "message", "", []
+        for line in block.split(b"\n"):
+            field, _, value = line.partition(b":")
+            value = value[1:] if value.startswith(b" ") else value
+            if field == b"":
+                name, data = ":", [value]
+            elif field == b"event":
+                name = value.decode()
+            elif field == b"id":
+                event_id = value.decode()
+            elif field == b"data":
+                data.append(value)
+        if name != "message" or data:
+            events.append((name, event_id, b"\n".join(data)))
+    return events, rest

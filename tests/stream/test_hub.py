@@ -1,0 +1,134 @@
+"""The hub: coalescing (a burst of events, a bounded number of figures events per scope, the
+same for one screen or fifty) and a subscriber that loses Redis and comes back by itself."""
+from __future__ import annotations
+
+import math
+import queue
+import socket
+import subprocess
+import time
+
+import orjson
+import pytest
+
+from analytics import keys
+from store import Store
+from store.redis import make_redis
+from stream.hub import Hub
+from stream.rights import Grant
+from stream.sse import split
+
+COALESCE = 0.2
+
+
+def drain(sink, seconds: float) -> list[tuple]:
+    """Every event a queue stream received within ``seconds`` (None marks its end)."""
+    out, buffer, deadline = [], b"", time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            chunk = sink.get(timeout=max(0.01, deadline - time.monotonic()))
+        except queue.Empty:
+            break
+        if chunk is None:
+            out.append(None)
+            break
+        events, buffer = split(buffer + chunk)
+        out += events
+    return out
+
+
+def first_figures(sink, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        events = drain(sink, 0.2)
+        if any(e and e[0] == "figures" for e in events):
+            return
+    raise AssertionError("no figures event")
+
+
+@pytest.fixture
+def hub(store):
+    hub = Hub(store, coalesce=COALESCE).start()
+    assert hub.available
+    yield hub
+    hub.stop()
+
+
+def test_a_burst_of_events_gives_a_bounded_number_of_figures_per_scope(hub, store, api):
+    a, b = api.station(name="Burst A"), api.station(name="Burst B")
+    walls = [hub.open_queue(Grant("platform", "admin"))[1] for _ in range(50)]
+    station_a = hub.open_queue(Grant(f"station:{a['id']}", "admin"))[1]
+    station_b = hub.open_queue(Grant(f"station:{b['id']}", "admin"))[1]
+    for sink in walls + [station_a, station_b]:
+        first_figures(sink)
+    before = hub.counts["computations"]
+    started = time.monotonic()
+    for i in range(1000):  # 1,000 applied events within a second, as the apply publishes them
+        station = (a, b)[i % 2]["id"]
+        message = {"id": 10_000 + i, "kind": "replenishment", "at": "2026-11-28T18:05:00+08:00", "driver_id": 1,
+                   "station_ids": [station], "total_cents": 100} if i % 3 else \
+            {"id": 10_000 + i, "kind": "purchase", "at": "2026-11-28T18:05:00+08:00", "driver_id": 1,
+             "device_id": 1, "total_cents": 100}
+        store.redis.publish(keys.channel(), orjson.dumps(message))
+        time.sleep(max(0.0, started + (i + 1) / 1000 - time.monotonic()))
+    sent = time.monotonic() - started
+    assert sent < 1.5, f"the burst took {sent:.2f} s to publish"
+    events = {"platform": [drain(s, 1.5 + COALESCE) for s in walls[:1]][0], "a": drain(station_a, 0.1),
+              "b": drain(station_b, 0.1)}
+    for sink in walls[1:]:
+        drain(sink, 0.05)
+    window = time.monotonic() - started
+    bound = math.ceil(window / COALESCE) + 2
+    counts = {scope: sum(1 for e in got if e and e[0] == "figures") for scope, got in events.items()}
+    print(f"\nfigures events per scope for 1,000 events in {sent:.2f} s: {counts} (bound {bound}); "
+          f"computations {hub.counts['computations'] - before} for 52 streams of 3 scopes")
+    assert all(1 <= n <= bound for n in counts.values()), counts
+    # The work is per scope, not per screen: 50 platform walls cost what one would.
+    assert hub.counts["computations"] - before <= 3 * bound
+    assert hub.counts["messages"] >= 1000
+
+
+def _redis_server(port: int, directory) -> subprocess.Popen:
+    from tests.cluster import find_binary
+
+    proc = subprocess.Popen([find_binary("redis-server"), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                             "--appendonly", "no", "--dir", str(directory)], stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return proc
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+def test_streams_end_when_redis_goes_and_come_back_with_it(store, tmp_path):
+    from bench.servers import free_port
+
+    port = free_port()
+    server = _redis_server(port, tmp_path)
+    own = Store(settings=store.settings, engine=store.engine, sessions=store.sessions,
+                redis=make_redis(f"redis://127.0.0.1:{port}/0"))
+    hub = Hub(own, coalesce=COALESCE).start()
+    try:
+        assert hub.available
+        _, sink = hub.open_queue(Grant("platform", "admin"))
+        first_figures(sink)
+        server.terminate()
+        server.wait(10)
+        assert None in drain(sink, 5.0), "the stream did not end when Redis went away"
+        assert not hub.available  # the endpoint answers 503 meanwhile
+        server = _redis_server(port, tmp_path)
+        deadline = time.monotonic() + 10
+        while not hub.available and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert hub.available, "the subscriber did not come back with Redis"
+        _, sink = hub.open_queue(Grant("platform", "admin"))
+        first_figures(sink)
+        own.redis.publish(keys.channel(), orjson.dumps({"id": 1, "kind": "devices", "online": 0, "total": 0}))
+        assert hub.counts["messages"] >= 0
+    finally:
+        hub.stop()
+        server.terminate()
+        server.wait(10)
