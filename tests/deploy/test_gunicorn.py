@@ -115,3 +115,27 @@ def test_refuses_to_start_without_secrets(database_url, redis_url, tmp_path):
     with pytest.raises(RuntimeError) as err:
         gunicorn.start(wait=60)
     assert "BUYFREE_ADMIN_TOKEN" in str(err.value)
+
+
+def test_live_streams_do_not_hold_the_threads(server, api):
+    """More open streams than the workers have threads (2 x 4): each gets its figures at once,
+    the API still answers, and a sale reaches every stream (the worker hands each granted stream's
+    socket to its process's hub and frees the thread)."""
+    from tests.helpers import ADMIN_TOKEN, restock
+    from tests.stream.client import SseClient
+
+    station, product, driver = api.station(), api.product(), api.driver()
+    api.stock(station["id"], [{"sku": product["sku"], "quantity": 50, "on_shelf": True}])
+    streams = [SseClient(server.base, "/api/v1/stream", {"Authorization": f"Bearer {ADMIN_TOKEN}"}) for _ in range(20)]
+    try:
+        assert {(s.status, s.headers.get("transfer-encoding"), s.headers["connection"]) for s in streams} == \
+            {(200, None, "close")}  # served from the hub: no chunking, the body ends with the connection
+        for s in streams:
+            s.wait_for(lambda name, data: name == "figures", what="the figures at once")
+        assert requests.get(server.base + "/healthz", timeout=3).status_code == 200
+        order = restock(api, driver, station, product, 4)
+        for s in streams:
+            s.wait_for(lambda name, data: name == "sale" and data["id"] == order["id"], what="the sale on every stream")
+    finally:
+        for s in streams:
+            s.close()
