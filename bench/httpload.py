@@ -85,11 +85,12 @@ async def closed_loop(host, port, connections: int, seconds: float, make_request
 
 
 async def open_loop(host, port, rate: float, seconds: float, make_request, connections: int = 64,
-                    warmup: float = 2.0) -> Tally:
+                    warmup: float = 2.0, on_reply=None) -> Tally:
     """Requests at a fixed rate whatever the answers; latency counts from the scheduled send time
     (no coordinated omission: a slow answer delays nothing that follows). The first ``warmup``
     seconds run at the same rate uncounted, so that every connection has carried requests before
-    the counted ones: devices keep their connections, and a fresh one's first requests are slower."""
+    the counted ones: devices keep their connections, and a fresh one's first requests are slower.
+    ``on_reply(status, body, at)``, if given, sees each counted reply as it arrives."""
     tally = Tally()
     idle: asyncio.Queue = asyncio.Queue()
     for _ in range(connections):
@@ -103,11 +104,13 @@ async def open_loop(host, port, rate: float, seconds: float, make_request, conne
         conn = await idle.get()
         method, path, body, headers = make_request(i % connections, i)
         try:
-            status, _ = await conn.request(method, path, body, headers)
+            status, payload = await conn.request(method, path, body, headers)
         except (ConnectionError, asyncio.IncompleteReadError):
-            status, conn = 0, Connection(host, port)
+            status, payload, conn = 0, b"", Connection(host, port)
         if i >= counted_from:
             tally.add(status, time.perf_counter() - due)
+            if on_reply is not None:
+                on_reply(status, payload, time.perf_counter())
         idle.put_nowait(conn)
 
     for i in range(total):

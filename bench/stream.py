@@ -1,0 +1,263 @@
+"""Live stream benchmark: N screens streaming while purchases come in, against the same run with none.
+
+    python bench/stream.py [--streams 100,1000,3000] [--rate 50] [--seconds 15] [--sustained-seconds 10]
+                           [--workers 2] [--threads 4] [--database-url postgresql://...] [--polling-seconds 10]
+
+The app runs under gunicorn (``app.py serve``: the streams are served the way the
+product serves them, handed from the worker's thread to its hub). For each N (0
+first, the baseline): N platform streams are opened and idle until each has its
+first figures; then purchases go in at ``--rate`` (bench/ingest.py's bodies, open
+loop) while every stream reads. Printed per N:
+
+- 201-to-event latency p50/p95: from a purchase's ``201`` at the client to its
+  ticker line (``sale`` event; the figures of the same window share its write)
+  at each of up to 100 sampled streams (the others read and count bytes);
+- the app's memory per idle stream (RSS of the workers after opening, less before)
+  and its CPU per stream (CPU over the rate phase, less the baseline's);
+- the ingest rate: single purchases/s sustained (closed loop, bench/ingest.py's
+  way) with the N streams open, beside the baseline's, and the ratio.
+
+Then what polling walls cost today: one kiosk wall's refresh (the Dash callbacks
+of one tick every ``screen_refresh_ms`` and the map's ``drivers.json`` every 2 s)
+sent closed loop: CPU per request and the rate this server sustains, and what N
+walls need. The client runs in this process on the same cores: on a shared
+machine, read the ratios. The file-descriptor limit is raised to its hard
+maximum for the 3,000 connections (the server inherits it).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import itertools
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import psutil  # noqa: E402
+
+from bench.httpload import closed_loop, open_loop  # noqa: E402
+from bench.ingest import http_admin, purchase_body, seed  # noqa: E402
+from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
+from stream.sse import split  # noqa: E402
+
+SAMPLED = 100  # streams that parse every event and time the ticker lines (the rest count bytes)
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return wanted
+
+
+class Screens:
+    """N open streams; ``arrivals[purchase id]`` lists when each sampled stream saw its line."""
+
+    def __init__(self, host: str, port: int, path: str, count: int):
+        self.host, self.port, self.path, self.count = host, port, path, count
+        self.arrivals: dict[str, list[float]] = {}
+        self.ready = 0
+        self.bytes = 0
+        self.tasks: list[asyncio.Task] = []
+        self.writers = []
+
+    async def open(self, at_once: int = 200) -> None:
+        started = asyncio.get_running_loop().create_future()
+        self._all_ready = started
+        if not self.count:
+            return
+        gate = asyncio.Semaphore(at_once)
+        self.tasks = [asyncio.create_task(self._watch(n, gate)) for n in range(self.count)]
+        await asyncio.wait_for(started, timeout=120)
+
+    async def _watch(self, n: int, gate: asyncio.Semaphore) -> None:
+        async with gate:
+            reader, writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
+            self.writers.append(writer)
+            writer.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
+                         "Accept: text/event-stream\r\n\r\n".encode())
+            head = await reader.readuntil(b"\r\n\r\n")
+            assert b" 200 " in head.split(b"\r\n", 1)[0], head
+        buffer, ready, sampled = b"", False, n < SAMPLED
+        while True:
+            chunk = await reader.read(1 << 16)
+            if not chunk:
+                return
+            self.bytes += len(chunk)
+            if not (sampled or not ready):
+                continue
+            at = time.perf_counter()
+            events, buffer = split(buffer + chunk)
+            for name, _, data in events:
+                if name == "figures" and not ready:
+                    ready = True
+                    self.ready += 1
+                    if self.ready == self.count:
+                        self._all_ready.set_result(None)
+                elif name == "sale" and sampled:
+                    self.arrivals.setdefault(json.loads(data)["id"], []).append(at)
+
+    def close(self) -> None:
+        for writer in self.writers:
+            writer.close()
+        for task in self.tasks:
+            task.cancel()
+
+
+def workers(servers) -> list[psutil.Process]:
+    return psutil.Process(servers.procs[-1].pid).children(recursive=True)
+
+
+def rss(servers) -> int:
+    return sum(p.memory_info().rss for p in workers(servers))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
+
+
+async def one_level(servers, host, port, tokens, count: int, args, keys) -> dict:
+    screens = Screens(host, port, "/api/v1/stream", count)
+    memory_before = rss(servers)
+    await screens.open()
+    await asyncio.sleep(1.0)  # let the allocator settle
+    memory_after = rss(servers)
+    replies: dict[str, float] = {}
+
+    def purchase(n: int, i: int):
+        k = next(keys)
+        return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
+                {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"stream-{k}"})
+
+    def on_reply(status: int, body: bytes, at: float) -> None:
+        if status == 201:
+            replies[json.loads(body)["id"]] = at
+
+    cpu_before, wall_started = servers.cpu_seconds(), time.perf_counter()
+    tally = await open_loop(host, port, args.rate, args.seconds, purchase, connections=16, on_reply=on_reply)
+    await asyncio.sleep(1.0)  # the last lines' window
+    cpu_after, wall = servers.cpu_seconds(), time.perf_counter() - wall_started
+    latencies = [at - replies[pid] for pid, ats in screens.arrivals.items() if pid in replies for at in ats]
+    delivered = sum(1 for pid in replies if pid in screens.arrivals)
+    sustained, elapsed = await closed_loop(host, port, args.connections, args.sustained_seconds, purchase)
+    screens.close()
+    await asyncio.sleep(0.5)
+    return {"streams": count, "memory": memory_after - memory_before, "latencies": latencies,
+            "delivered": delivered, "purchases": len(replies), "statuses": tally.statuses,
+            "app_cpu_per_s": (cpu_after["app"] - cpu_before["app"]) / wall,
+            "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": screens.bytes}
+
+
+def polling_requests(kiosk: str) -> list[tuple]:
+    """One tick of a kiosk wall today: its Dash callbacks (the bodies the browser sends) and the map feed."""
+    from dashboard.screen import callbacks  # noqa: F401  (registers the wall's callbacks)
+    from dashboard.screen import ids
+    from tests.dashboard.dash_calls import call
+
+    class Capture:
+        def post(self, path, json):
+            self.request = ("POST", path, __import__("json").dumps(json).encode(), {})
+
+    context = {"token": kiosk}
+    calls = [(ids.KPI_TODAY + ".children", [1], [context, "—"]), (ids.SALES_7D + ".figure", [1], [context]),
+             (ids.HOT_SELLERS + ".children", [1, "day"], [context]), (ids.STATION_RANKING + ".children", [1], [context, []])]
+    out = []
+    for first, inputs, state in calls:
+        capture = Capture()
+        call(capture, first, inputs, state)
+        out.append(capture.request)
+    return out
+
+
+async def polling(servers, host, port, kiosk: str, args, refresh_ms: int) -> dict:
+    ticks = polling_requests(kiosk)
+    feed = ("GET", f"/screen/k/{kiosk}/drivers.json", b"", {})
+    per_second = len(ticks) * 1000 / refresh_ms + 1000 / 2000  # callbacks per tick every refresh, the feed every 2 s
+    cycle = itertools.cycle(ticks * 4 + [feed] * 3)  # the mix of one wall's requests (4 ticks per 3 feeds, ~1.5 s vs 2 s)
+
+    def request(n: int, i: int):
+        return next(cycle)
+
+    await closed_loop(host, port, 8, 2, request)  # warm-up: Dash's first requests, pools
+    before = servers.cpu_seconds()
+    tally, elapsed = await closed_loop(host, port, 8, args.polling_seconds, request)
+    after = servers.cpu_seconds()
+    ok = tally.statuses.get(200, 0)
+    cpu = {k: (after[k] - before[k]) / max(ok, 1) for k in ("app", "postgres", "redis")}
+    return {"per_wall": per_second, "rate": ok / elapsed, "cpu": cpu, "statuses": tally.statuses}
+
+
+async def run(args) -> None:
+    limit = raise_fd_limit()
+    levels = [0] + [int(n) for n in args.streams.split(",")]
+    print(f"file-descriptor limit raised to {limit:,} (this process and the server it starts); "
+          f"gunicorn {args.workers} workers x {args.threads} threads; {args.rate:.0f} purchases/s while streams read; "
+          f"machine: {os.cpu_count()} cores, shared with other work (read the ratios)")
+    with BenchServers(args.database_url, None, args.workers, args.threads) as servers:
+        post = http_admin(servers.app_url)
+        tokens = seed(post, 64)
+        kiosk = post("/screens", {"label": "bench wall", "station_id": None})["token"]
+        url = urlsplit(servers.app_url)
+        host, port = url.hostname, url.port
+        keys = itertools.count()
+        warm = await one_level(servers, host, port, tokens, 0, argparse.Namespace(**{**vars(args), "seconds": 2,
+                                                                                     "sustained_seconds": 2}), keys)
+        assert warm["statuses"].get(201), warm["statuses"]  # pools, prepared statements, Dash's first requests
+        results = []
+        for count in levels:
+            result = await one_level(servers, host, port, tokens, count, args, keys)
+            results.append(result)
+            base = results[0]
+            line = [f"N={count:>5,}:"]
+            if count:
+                lat = result["latencies"]
+                line.append(f"201-to-event p50 {percentile(lat, 0.5) * 1000:.0f} ms, p95 {percentile(lat, 0.95) * 1000:.0f} ms "
+                            f"({len(lat):,} arrivals at {min(count, SAMPLED)} sampled streams; "
+                            f"{result['delivered']}/{result['purchases']} purchases had a ticker line);")
+                line.append(f"memory {result['memory'] / count / 1024:.1f} KB per idle stream;")
+                extra = result["app_cpu_per_s"] - base["app_cpu_per_s"]
+                line.append(f"app CPU {result['app_cpu_per_s'] * 1000:.0f} ms/s ({extra * 1000:+.0f} vs none: "
+                            f"{extra / count * 1e6:.0f} µs/s per stream); {result['bytes'] / 1e6:.0f} MB read;")
+            else:
+                line.append(f"app CPU {result['app_cpu_per_s'] * 1000:.0f} ms/s at {args.rate:.0f} purchases/s;")
+            line.append(f"ingest {result['rate']:,.0f} purchases/s sustained"
+                        + (f" ({result['rate'] / base['rate']:.2f} x the run without streams)" if count else ""))
+            print(" ".join(line), flush=True)
+        refresh_ms = int(os.environ.get("BUYFREE_SCREEN_REFRESH_MS", "1500"))
+        poll = await polling(servers, host, port, kiosk, args, refresh_ms)
+        ms = sum(poll["cpu"].values()) * 1000
+        print(f"polling walls today: {poll['per_wall']:.2f} requests/s per wall (4 callbacks every {refresh_ms} ms, the map "
+              f"every 2 s); {ms:.2f} ms CPU per request (app {poll['cpu']['app'] * 1000:.2f} + postgres "
+              f"{poll['cpu']['postgres'] * 1000:.2f} + redis {poll['cpu']['redis'] * 1000:.2f}); this server sustained "
+              f"{poll['rate']:,.0f} requests/s (statuses {poll['statuses']})")
+        for count in levels[1:]:
+            need = count * poll["per_wall"]
+            print(f"  {count:>5,} polling walls: {need:,.0f} requests/s = {need * ms / 1000:.1f} cores of CPU "
+                  f"({need / poll['rate']:.1f} x what this server sustains), whether anything changed or not")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--streams", default="100,1000,3000")
+    parser.add_argument("--rate", type=float, default=50, help="purchases/s while the streams read")
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--sustained-seconds", type=float, default=10)
+    parser.add_argument("--polling-seconds", type=float, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"))
+    asyncio.run(run(parser.parse_args()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
