@@ -119,17 +119,48 @@ def rss(servers) -> int:
     return sum(p.memory_info().rss for p in workers(servers))
 
 
+def rss_of(proc) -> int:
+    root = psutil.Process(proc.pid)
+    return sum(p.memory_info().rss for p in [root, *root.children(recursive=True)])
+
+
+def cpu_of(proc) -> float:
+    if proc is None:
+        return 0.0
+    root = psutil.Process(proc.pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [root, *root.children(recursive=True)])
+
+
+def stream_server(servers):
+    """Choice (a): the streams on a process of their own (one worker of the same server, nothing else
+    sent to it), the purchases on the main server."""
+    import subprocess
+
+    from bench.servers import ROOT, free_port
+
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(ROOT / "app.py"), "serve", "--port", str(port), "--workers", "1",
+                             "--threads", "2"], env={**os.environ, **servers.app_env}, cwd=ROOT,
+                            stdout=subprocess.DEVNULL)
+    servers.procs.insert(0, proc)  # stopped with the rest; procs[-1] stays the main server
+    servers._wait(f"http://127.0.0.1:{port}/healthz", 60)
+    return port, proc
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-async def one_level(servers, host, port, tokens, count: int, args, keys) -> dict:
-    screens = Screens(host, port, "/api/v1/stream", count)
-    memory_before = rss(servers)
+async def one_level(servers, host, port, tokens, count: int, args, keys, streams_at=None) -> dict:
+    """``streams_at``: (port, process) of a server of its own for the streams (choice (a))."""
+    stream_port, stream_proc = streams_at or (port, None)
+    screens = Screens(host, stream_port, "/api/v1/stream", count)
+    memory_of = (lambda: rss_of(stream_proc)) if stream_proc else (lambda: rss(servers))
+    memory_before = memory_of()
     await screens.open()
     await asyncio.sleep(1.0)  # let the allocator settle
-    memory_after = rss(servers)
+    memory_after = memory_of()
     replies: dict[str, float] = {}
 
     def purchase(n: int, i: int):
@@ -141,10 +172,10 @@ async def one_level(servers, host, port, tokens, count: int, args, keys) -> dict
         if status == 201:
             replies[json.loads(body)["id"]] = at
 
-    cpu_before, wall_started = servers.cpu_seconds(), time.perf_counter()
+    cpu_before, wall_started = servers.cpu_seconds()["app"] + cpu_of(stream_proc), time.perf_counter()
     tally = await open_loop(host, port, args.rate, args.seconds, purchase, connections=16, on_reply=on_reply)
     await asyncio.sleep(1.0)  # the last lines' window
-    cpu_after, wall = servers.cpu_seconds(), time.perf_counter() - wall_started
+    cpu_after, wall = servers.cpu_seconds()["app"] + cpu_of(stream_proc), time.perf_counter() - wall_started
     latencies = [at - replies[pid] for pid, ats in screens.arrivals.items() if pid in replies for at in ats]
     delivered = sum(1 for pid in replies if pid in screens.arrivals)
     sustained, elapsed = await closed_loop(host, port, args.connections, args.sustained_seconds, purchase)
@@ -152,7 +183,7 @@ async def one_level(servers, host, port, tokens, count: int, args, keys) -> dict
     await asyncio.sleep(0.5)
     return {"streams": count, "memory": memory_after - memory_before, "latencies": latencies,
             "delivered": delivered, "purchases": len(replies), "statuses": tally.statuses,
-            "app_cpu_per_s": (cpu_after["app"] - cpu_before["app"]) / wall,
+            "app_cpu_per_s": (cpu_after - cpu_before) / wall,
             "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": screens.bytes}
 
 
@@ -200,6 +231,7 @@ async def run(args) -> None:
     levels = [0] + [int(n) for n in args.streams.split(",")]
     print(f"file-descriptor limit raised to {limit:,} (this process and the server it starts); "
           f"gunicorn {args.workers} workers x {args.threads} threads; {args.rate:.0f} purchases/s while streams read; "
+          f"streams served {'by a process of their own (a)' if args.separate else 'inside the API workers (b)'}; "
           f"machine: {os.cpu_count()} cores, shared with other work (read the ratios)")
     with BenchServers(args.database_url, None, args.workers, args.threads) as servers:
         post = http_admin(servers.app_url)
@@ -212,8 +244,9 @@ async def run(args) -> None:
                                                                                      "sustained_seconds": 2}), keys)
         assert warm["statuses"].get(201), warm["statuses"]  # pools, prepared statements, Dash's first requests
         results = []
+        streams_at = stream_server(servers) if args.separate else None
         for count in levels:
-            result = await one_level(servers, host, port, tokens, count, args, keys)
+            result = await one_level(servers, host, port, tokens, count, args, keys, streams_at)
             results.append(result)
             base = results[0]
             line = [f"N={count:>5,}:"]
@@ -255,6 +288,8 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"))
+    parser.add_argument("--separate", action="store_true",
+                        help="choice (a): serve the streams from a process of their own, not the API's workers")
     asyncio.run(run(parser.parse_args()))
     return 0
 

@@ -9,7 +9,7 @@ from store.redis import cluster_credentials, cluster_nodes
 from tests.deploy.compose import (ENV_EXAMPLE, ROOT, MissingVariable, active_services, load, raw,
                                   read_env_file)
 
-CORE = {"postgres", "redis", "migrate", "web", "scheduler"}
+CORE = {"postgres", "redis", "migrate", "web", "scheduler", "proxy"}
 NODES = {"redis-node-1": 7001, "redis-node-2": 7002, "redis-node-3": 7003}
 SECRET = re.compile(r"PASSWORD|TOKEN|SECRET|AUTH|_KEY$", re.I)
 
@@ -49,11 +49,11 @@ def test_every_server_has_a_health_check_and_a_restart_policy(doc):
     assert "redis-cli ping" in " ".join(services["redis"]["healthcheck"]["test"])
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "/app/deploy/healthcheck.py"]
     assert "/healthz" in (ROOT / "deploy/healthcheck.py").read_text()
-    for name in ("postgres", "redis", "web", "scheduler", *NODES):
+    for name in ("postgres", "redis", "web", "scheduler", "proxy", *NODES):
         assert services[name]["restart"] == "unless-stopped", name
     for name in ("migrate", "redis-cluster-create"):
         assert services[name]["restart"] == "no", name  # one-shot steps run once
-    for name in ("postgres", "redis", "web", *NODES):
+    for name in ("postgres", "redis", "web", "proxy", *NODES):
         check = services[name]["healthcheck"]
         assert check["interval"] and check["retries"] >= 3, name
 
@@ -121,7 +121,8 @@ def test_the_env_example_gives_the_app_valid_settings(doc):
     assert settings.database_url.startswith("postgresql://buyfree:") and "@postgres:5432/buyfree" in settings.database_url
     assert settings.redis_url.endswith("@redis:6379/0")
     assert (settings.web_host, settings.web_port, settings.log_json) == ("0.0.0.0", 8050, True)
-    assert web["ports"] == ["8050:8050"]
+    assert "ports" not in web and web["expose"] == ["8050"]  # only the proxy is published
+    assert doc["services"]["proxy"]["ports"] == ["8050:8050"]
     assert web["command"] == ["gunicorn", "-c", "/app/gunicorn.conf.py"]
     assert int(web["stop_grace_period"].rstrip("s")) > settings.web_graceful_timeout
     assert doc["services"]["scheduler"]["environment"]["BUYFREE_DATABASE_URL"] == settings.database_url
@@ -156,3 +157,30 @@ def test_switching_to_the_cluster_is_two_lines_of_env():
     assert load_settings(redis_url=url).redis_url == url
     assert [(n.host, n.port) for n in cluster_nodes(url)] == list(NODES.items())
     assert cluster_credentials(url) == {"password": env["REDIS_PASSWORD"]}
+
+
+def test_one_origin_behind_a_proxy_that_buffers_the_api_and_not_the_stream(doc):
+    """The wall reaches its page, the API and the live stream at one host and port: nginx in front
+    of every web replica, buffering requests and replies (a slow client holds no gunicorn thread)
+    except on the stream, whose events pass at once and whose connection stays open."""
+    proxy = doc["services"]["proxy"]
+    assert re.match(r"nginx:1\.\d+", proxy["image"])
+    assert depends(proxy) == {"web": {"condition": "service_healthy"}}
+    mount = [v for v in proxy["volumes"] if v.endswith(":/etc/nginx/conf.d/default.conf:ro")]
+    conf = (ROOT / mount[0].split(":")[0]).read_text()
+    conf = re.sub(r"#[^\n]*", "", conf)
+    assert re.search(r"upstream buyfree_web \{\s*server web:8050;", conf)
+    blocks = dict(re.findall(r"location ([^{]+?)\s*\{([^}]*)\}", conf))
+    stream, rest = blocks["= /api/v1/stream"], blocks["/"]
+    for block in (stream, rest):
+        assert "proxy_pass http://buyfree_web;" in block
+    assert "proxy_buffering off;" in stream and "proxy_cache off;" in stream
+    hours = re.search(r"proxy_read_timeout (\d+)h;", stream)
+    assert hours and int(hours.group(1)) >= 1  # far beyond the stream's 15 s heartbeat
+    assert "proxy_buffering on;" in rest and "proxy_request_buffering on;" in rest
+    assert "proxy_http_version 1.1;" in conf and 'proxy_set_header Connection "";' in conf
+    size = re.search(r"client_max_body_size (\d+)m;", conf)
+    assert size and int(size.group(1)) >= 200  # ad creatives (BUYFREE_CREATIVE_MAX_MB)
+    assert "X-Forwarded-For" in conf
+    # The app trusts the proxy's X-Forwarded-* (a client's own address in the logs and limits).
+    assert doc["services"]["web"]["environment"]["BUYFREE_WEB_FORWARDED_ALLOW_IPS"] == "*"
