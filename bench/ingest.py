@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
+from bench.servers import ADMIN_TOKEN, BenchServers, add_server_arguments  # noqa: E402
 
 SKUS = [f"BENCH-{n:02d}" for n in range(20)]
 
@@ -85,13 +85,9 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=30, help="duration of the sustained and batch phases")
     parser.add_argument("--latency-seconds", type=float, default=20, help="duration of the 300/s phase")
     parser.add_argument("--rate", type=float, default=300)
-    parser.add_argument("--workers", type=int, default=4)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--connections", type=int, default=16)
+    add_server_arguments(parser)
     parser.add_argument("--batch-connections", type=int, default=4)
     parser.add_argument("--devices", type=int, default=64)
-    parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"),
-                        help="PostgreSQL server to create the bench database on (default: embedded)")
     parser.add_argument("--redis-url", default=None, help="Redis to use (default: a private redis-server)")
     parser.add_argument("--without-redis", action="store_true",
                         help="point the app at a closed port: the write path alone (ingest goes on without Redis, "

@@ -19,6 +19,15 @@ ROOT = Path(__file__).resolve().parents[1]
 ADMIN_TOKEN = "bench-admin-token-" + secrets.token_hex(8)
 
 
+def add_server_arguments(parser, workers: int = 4, threads: int = 4) -> None:
+    """The options every benchmark that starts the app shares."""
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--threads", type=int, default=threads)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"),
+                        help="PostgreSQL server to create the bench database on (default: embedded)")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -44,7 +44,7 @@ import psutil  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
 from bench.ingest import http_admin, purchase_body, seed  # noqa: E402
-from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
+from bench.servers import ADMIN_TOKEN, BenchServers, add_server_arguments  # noqa: E402
 from stream.sse import split  # noqa: E402
 
 SAMPLED = 100  # streams that parse every event and time the ticker lines (the rest count bytes)
@@ -284,10 +284,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--sustained-seconds", type=float, default=10)
     parser.add_argument("--polling-seconds", type=float, default=10)
-    parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"))
+    add_server_arguments(parser, workers=2)
     parser.add_argument("--separate", action="store_true",
                         help="choice (a): serve the streams from a process of their own, not the API's workers")
     asyncio.run(run(parser.parse_args()))
