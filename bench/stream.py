@@ -178,13 +178,19 @@ async def one_level(servers, host, port, tokens, count: int, args, keys, streams
     cpu_after, wall = servers.cpu_seconds()["app"] + cpu_of(stream_proc), time.perf_counter() - wall_started
     latencies = [at - replies[pid] for pid, ats in screens.arrivals.items() if pid in replies for at in ats]
     delivered = sum(1 for pid in replies if pid in screens.arrivals)
+    before, streams_before = servers.cpu_seconds(), cpu_of(stream_proc)
     sustained, elapsed = await closed_loop(host, port, args.connections, args.sustained_seconds, purchase)
+    after, streams_after = servers.cpu_seconds(), cpu_of(stream_proc)
+    stored = max(sustained.statuses.get(201, 0), 1)
+    per_purchase = (sum(after[k] - before[k] for k in ("app", "postgres", "redis"))
+                    + streams_after - streams_before) / stored  # what the server spends per purchase, streams included
     screens.close()
     await asyncio.sleep(0.5)
     return {"streams": count, "memory": memory_after - memory_before, "latencies": latencies,
             "delivered": delivered, "purchases": len(replies), "statuses": tally.statuses,
             "app_cpu_per_s": (cpu_after - cpu_before) / wall,
-            "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": screens.bytes}
+            "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": screens.bytes,
+            "cpu_per_purchase": per_purchase}
 
 
 def polling_requests(kiosk: str) -> list[tuple]:
@@ -262,7 +268,10 @@ async def run(args) -> None:
             else:
                 line.append(f"app CPU {result['app_cpu_per_s'] * 1000:.0f} ms/s at {args.rate:.0f} purchases/s;")
             line.append(f"ingest {result['rate']:,.0f} purchases/s sustained"
-                        + (f" ({result['rate'] / base['rate']:.2f} x the run without streams)" if count else ""))
+                        + (f" ({result['rate'] / base['rate']:.2f} x the run without streams)" if count else "")
+                        + f", server CPU {result['cpu_per_purchase'] * 1000:.2f} ms per purchase"
+                        + (f" (capacity {base['cpu_per_purchase'] / result['cpu_per_purchase']:.2f} x without streams)"
+                           if count else ""))
             print(" ".join(line), flush=True)
         refresh_ms = int(os.environ.get("BUYFREE_SCREEN_REFRESH_MS", "1500"))
         poll = await polling(servers, host, port, kiosk, args, refresh_ms)
