@@ -111,6 +111,41 @@ class Screens:
             task.cancel()
 
 
+class ScreenProcess:
+    """The N streams read in a process of their own, so that this one (sending purchases) is not
+    slowed by them; both time with the same monotonic clock (``time.perf_counter`` is system-wide)."""
+
+    def __init__(self, host: str, port: int, count: int):
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_screens_main, args=(host, port, count, child), daemon=True)
+        self.proc.start()
+
+    async def ready(self) -> None:
+        message = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+        assert message == "ready", message
+
+    async def stop(self) -> tuple[dict, int]:
+        self.conn.send("stop")
+        arrivals, read = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+        self.proc.join(30)
+        return arrivals, read
+
+
+def _screens_main(host: str, port: int, count: int, conn) -> None:
+    async def watch():
+        screens = Screens(host, port, "/api/v1/stream", count)
+        await screens.open()
+        conn.send("ready")
+        await asyncio.get_running_loop().run_in_executor(None, conn.recv)
+        conn.send((screens.arrivals, screens.bytes))
+        screens.close()
+
+    asyncio.run(watch())
+
+
 def workers(servers) -> list[psutil.Process]:
     return psutil.Process(servers.procs[-1].pid).children(recursive=True)
 
@@ -155,10 +190,11 @@ def percentile(values: list[float], q: float) -> float:
 async def one_level(servers, host, port, tokens, count: int, args, keys, streams_at=None) -> dict:
     """``streams_at``: (port, process) of a server of its own for the streams (choice (a))."""
     stream_port, stream_proc = streams_at or (port, None)
-    screens = Screens(host, stream_port, "/api/v1/stream", count)
     memory_of = (lambda: rss_of(stream_proc)) if stream_proc else (lambda: rss(servers))
     memory_before = memory_of()
-    await screens.open()
+    screens = ScreenProcess(host, stream_port, count) if count else None
+    if screens is not None:
+        await screens.ready()
     await asyncio.sleep(1.0)  # let the allocator settle
     memory_after = memory_of()
     replies: dict[str, float] = {}
@@ -176,20 +212,20 @@ async def one_level(servers, host, port, tokens, count: int, args, keys, streams
     tally = await open_loop(host, port, args.rate, args.seconds, purchase, connections=16, on_reply=on_reply)
     await asyncio.sleep(1.0)  # the last lines' window
     cpu_after, wall = servers.cpu_seconds()["app"] + cpu_of(stream_proc), time.perf_counter() - wall_started
-    latencies = [at - replies[pid] for pid, ats in screens.arrivals.items() if pid in replies for at in ats]
-    delivered = sum(1 for pid in replies if pid in screens.arrivals)
     before, streams_before = servers.cpu_seconds(), cpu_of(stream_proc)
     sustained, elapsed = await closed_loop(host, port, args.connections, args.sustained_seconds, purchase)
     after, streams_after = servers.cpu_seconds(), cpu_of(stream_proc)
+    arrivals, read = await screens.stop() if screens is not None else ({}, 0)  # open through both phases
+    latencies = [at - replies[pid] for pid, ats in arrivals.items() if pid in replies for at in ats]
+    delivered = sum(1 for pid in replies if pid in arrivals)
     stored = max(sustained.statuses.get(201, 0), 1)
     per_purchase = (sum(after[k] - before[k] for k in ("app", "postgres", "redis"))
                     + streams_after - streams_before) / stored  # what the server spends per purchase, streams included
-    screens.close()
     await asyncio.sleep(0.5)
     return {"streams": count, "memory": memory_after - memory_before, "latencies": latencies,
             "delivered": delivered, "purchases": len(replies), "statuses": tally.statuses,
             "app_cpu_per_s": (cpu_after - cpu_before) / wall,
-            "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": screens.bytes,
+            "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": read,
             "cpu_per_purchase": per_purchase}
 
 

@@ -40,7 +40,7 @@ class Stream:
 
 class ScopeState:
     """One scope's open streams, what changed since its last computation, and its last figures."""
-    __slots__ = ("name", "streams", "waiting", "dirty", "timer", "busy", "last", "figures", "drivers",
+    __slots__ = ("name", "streams", "waiting", "dirty", "timer", "busy", "last", "figures", "sameness", "drivers",
                  "ticker", "alerts", "shown")
 
     def __init__(self, name: str):
@@ -52,6 +52,7 @@ class ScopeState:
         self.busy = False
         self.last = 0.0
         self.figures: bytes | None = None
+        self.sameness: bytes | None = None  # the figures without their "as of" times: unchanged -> not sent
         self.drivers: bytes | None = None
         self.ticker: list[dict] = []
         self.alerts: list[dict] = []
@@ -237,8 +238,8 @@ class Hub:
             fresh = [line for line in result["ticker"] if line["id"] not in known]
             state.ticker = result["ticker"]
             out += [sse.event("sale", event_id, line) for line in reversed(fresh)]  # oldest first
-        if result.get("figures") is not None and result["figures"] != state.figures:
-            state.figures = result["figures"]
+        if result.get("figures") is not None and result["sameness"] != state.sameness:
+            state.figures, state.sameness = result["figures"], result["sameness"]
             out.append(sse.event("figures", event_id, state.figures))
         if result.get("drivers") is not None and result["drivers"] != state.drivers:
             state.drivers = result["drivers"]
@@ -343,7 +344,10 @@ def _figures_of(store, scope: str, parts: set[str]) -> dict:
     station_id = None if scope == routing.PLATFORM else int(scope.split(":", 1)[1])
     out: dict = {}
     if FIGURES in parts:
-        out["figures"] = orjson.dumps(queries.screen_figures(store, scope))
+        figures = queries.screen_figures(store, scope)
+        out["figures"] = orjson.dumps(figures)
+        figures["as_of"] = figures["summary"]["as_of"] = None  # a new second alone is no news for a screen
+        out["sameness"] = orjson.dumps(figures)
     if DRIVERS in parts:
         feed = queries.screen_map(store, scope)
         out["drivers"] = orjson.dumps(feed)
