@@ -32,7 +32,6 @@ import itertools
 import json
 import os
 import resource
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -44,10 +43,9 @@ import psutil  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
 from bench.ingest import http_admin, purchase_body, seed  # noqa: E402
-from bench.servers import ADMIN_TOKEN, BenchServers, add_server_arguments  # noqa: E402
-from stream.sse import split  # noqa: E402
-
-SAMPLED = 100  # streams that parse every event and time the ticker lines (the rest count bytes)
+from bench.polling import polling  # noqa: E402
+from bench.screens import SAMPLED, ScreenProcess  # noqa: E402
+from bench.servers import BenchServers, add_server_arguments  # noqa: E402
 
 
 def raise_fd_limit() -> int:
@@ -55,95 +53,6 @@ def raise_fd_limit() -> int:
     wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
     resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
     return wanted
-
-
-class Screens:
-    """N open streams; ``arrivals[purchase id]`` lists when each sampled stream saw its line."""
-
-    def __init__(self, host: str, port: int, path: str, count: int):
-        self.host, self.port, self.path, self.count = host, port, path, count
-        self.arrivals: dict[str, list[float]] = {}
-        self.ready = 0
-        self.bytes = 0
-        self.tasks: list[asyncio.Task] = []
-        self.writers = []
-
-    async def open(self, at_once: int = 200) -> None:
-        started = asyncio.get_running_loop().create_future()
-        self._all_ready = started
-        if not self.count:
-            return
-        gate = asyncio.Semaphore(at_once)
-        self.tasks = [asyncio.create_task(self._watch(n, gate)) for n in range(self.count)]
-        await asyncio.wait_for(started, timeout=120)
-
-    async def _watch(self, n: int, gate: asyncio.Semaphore) -> None:
-        async with gate:
-            reader, writer = await asyncio.open_connection(self.host, self.port, limit=1 << 20)
-            self.writers.append(writer)
-            writer.write(f"GET {self.path} HTTP/1.1\r\nHost: {self.host}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n"
-                         "Accept: text/event-stream\r\n\r\n".encode())
-            head = await reader.readuntil(b"\r\n\r\n")
-            assert b" 200 " in head.split(b"\r\n", 1)[0], head
-        buffer, ready, sampled = b"", False, n < SAMPLED
-        while True:
-            chunk = await reader.read(1 << 16)
-            if not chunk:
-                return
-            self.bytes += len(chunk)
-            if not (sampled or not ready):
-                continue
-            at = time.perf_counter()
-            events, buffer = split(buffer + chunk)
-            for name, _, data in events:
-                if name == "figures" and not ready:
-                    ready = True
-                    self.ready += 1
-                    if self.ready == self.count:
-                        self._all_ready.set_result(None)
-                elif name == "sale" and sampled:
-                    self.arrivals.setdefault(json.loads(data)["id"], []).append(at)
-
-    def close(self) -> None:
-        for writer in self.writers:
-            writer.close()
-        for task in self.tasks:
-            task.cancel()
-
-
-class ScreenProcess:
-    """The N streams read in a process of their own, so that this one (sending purchases) is not
-    slowed by them; both time with the same monotonic clock (``time.perf_counter`` is system-wide)."""
-
-    def __init__(self, host: str, port: int, count: int):
-        import multiprocessing
-
-        ctx = multiprocessing.get_context("spawn")
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_screens_main, args=(host, port, count, child), daemon=True)
-        self.proc.start()
-
-    async def ready(self) -> None:
-        message = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
-        assert message == "ready", message
-
-    async def stop(self) -> tuple[dict, int]:
-        self.conn.send("stop")
-        arrivals, read = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
-        self.proc.join(30)
-        return arrivals, read
-
-
-def _screens_main(host: str, port: int, count: int, conn) -> None:
-    async def watch():
-        screens = Screens(host, port, "/api/v1/stream", count)
-        await screens.open()
-        conn.send("ready")
-        await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-        conn.send((screens.arrivals, screens.bytes))
-        screens.close()
-
-    asyncio.run(watch())
 
 
 def workers(servers) -> list[psutil.Process]:
@@ -227,45 +136,6 @@ async def one_level(servers, host, port, tokens, count: int, args, keys, streams
             "app_cpu_per_s": (cpu_after - cpu_before) / wall,
             "rate": sustained.statuses.get(201, 0) / elapsed, "bytes": read,
             "cpu_per_purchase": per_purchase}
-
-
-def polling_requests(kiosk: str) -> list[tuple]:
-    """One tick of a kiosk wall today: its Dash callbacks (the bodies the browser sends) and the map feed."""
-    from dashboard.screen import callbacks  # noqa: F401  (registers the wall's callbacks)
-    from dashboard.screen import ids
-    from tests.dashboard.dash_calls import call
-
-    class Capture:
-        def post(self, path, json):
-            self.request = ("POST", path, __import__("json").dumps(json).encode(), {})
-
-    context = {"token": kiosk}
-    calls = [(ids.KPI_TODAY + ".children", [1], [context, "—"]), (ids.SALES_7D + ".figure", [1], [context]),
-             (ids.HOT_SELLERS + ".children", [1, "day"], [context]), (ids.STATION_RANKING + ".children", [1], [context, []])]
-    out = []
-    for first, inputs, state in calls:
-        capture = Capture()
-        call(capture, first, inputs, state)
-        out.append(capture.request)
-    return out
-
-
-async def polling(servers, host, port, kiosk: str, args, refresh_ms: int) -> dict:
-    ticks = polling_requests(kiosk)
-    feed = ("GET", f"/screen/k/{kiosk}/drivers.json", b"", {})
-    per_second = len(ticks) * 1000 / refresh_ms + 1000 / 2000  # callbacks per tick every refresh, the feed every 2 s
-    cycle = itertools.cycle(ticks * 4 + [feed] * 3)  # the mix of one wall's requests (4 ticks per 3 feeds, ~1.5 s vs 2 s)
-
-    def request(n: int, i: int):
-        return next(cycle)
-
-    await closed_loop(host, port, 8, 2, request)  # warm-up: Dash's first requests, pools
-    before = servers.cpu_seconds()
-    tally, elapsed = await closed_loop(host, port, 8, args.polling_seconds, request)
-    after = servers.cpu_seconds()
-    ok = tally.statuses.get(200, 0)
-    cpu = {k: (after[k] - before[k]) / max(ok, 1) for k in ("app", "postgres", "redis")}
-    return {"per_wall": per_second, "rate": ok / elapsed, "cpu": cpu, "statuses": tally.statuses}
 
 
 async def run(args) -> None:

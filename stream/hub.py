@@ -16,47 +16,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import orjson
 
-from stream import routing, rights, sse
-from stream.routing import ALERT, DRIVERS, FIGURES, SALE
+from stream import compute, rights, routing, sse, subscriber
+from stream.routing import ALERT, DRIVERS, FIGURES
 from stream.sinks import QueueSink, SocketSink
+from stream.state import ALL_PARTS, ScopeState, Stream
 
 log = logging.getLogger(__name__)
-TICKER = 12  # ticker lines a screen keeps (and is sent when it connects)
 REFRESH_SECONDS = 30.0  # figures nothing announces (the day's turn, pickups, wait times) change this often
-ALL_PARTS = frozenset((FIGURES, SALE, DRIVERS))
-
-
-class Stream:
-    __slots__ = ("grant", "sink")
-
-    def __init__(self, grant: rights.Grant, sink):
-        self.grant, self.sink = grant, sink
-
-
-class ScopeState:
-    """One scope's open streams, what changed since its last computation, and its last figures."""
-    __slots__ = ("name", "streams", "waiting", "dirty", "timer", "busy", "last", "figures", "sameness", "drivers",
-                 "ticker", "alerts", "shown")
-
-    def __init__(self, name: str):
-        self.name = name
-        self.streams: set[Stream] = set()
-        self.waiting: set[Stream] = set()  # joined before this scope's first computation
-        self.dirty: set[str] = set(ALL_PARTS)
-        self.timer = None
-        self.busy = False
-        self.last = 0.0
-        self.figures: bytes | None = None
-        self.sameness: bytes | None = None  # the figures without their "as of" times: unchanged -> not sent
-        self.drivers: bytes | None = None
-        self.ticker: list[dict] = []
-        self.alerts: list[dict] = []
-        self.shown: set[int] = set()  # drivers on this scope's map
 
 
 class Hub:
@@ -75,24 +45,24 @@ class Hub:
         self.up = threading.Event()
         self.loop: asyncio.AbstractEventLoop | None = None
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stream-figures")
-        self._stopping = threading.Event()
-        self._pubsub = None
+        self.stopping = threading.Event()
+        self.pubsub = None
 
     # any thread ---------------------------------------------------------------------------
     def start(self) -> "Hub":
         ready = threading.Event()
         threading.Thread(target=self._run, args=(ready,), name="stream-hub", daemon=True).start()
         ready.wait(5)
-        threading.Thread(target=self._listen, name="stream-subscriber", daemon=True).start()
+        threading.Thread(target=subscriber.listen, args=(self,), name="stream-subscriber", daemon=True).start()
         self.up.wait(2.0)  # the first stream of a process waits for the subscription, not a 503
         return self
 
     def stop(self) -> None:
-        self._stopping.set()
+        self.stopping.set()
         if self.loop is not None and self.loop.is_running():
-            self.loop.call_soon_threadsafe(self._close_all)
+            self.loop.call_soon_threadsafe(self.close_all)
             self.loop.call_soon_threadsafe(self.loop.stop)
-        pubsub = self._pubsub
+        pubsub = self.pubsub
         if pubsub is not None:
             try:
                 pubsub.close()
@@ -183,13 +153,13 @@ class Hub:
             self._show(state, set())
             del self.scopes[state.name]
 
-    def _close_all(self) -> None:
+    def close_all(self) -> None:
         for state in list(self.scopes.values()):
             for stream in list(state.streams):
                 stream.sink.close()
                 self._detach(stream)
 
-    def _on_message(self, raw) -> None:
+    def on_message(self, raw) -> None:
         message = orjson.loads(raw)
         self.counts["messages"] += 1
         if isinstance(message.get("id"), int) and message["id"] > self.last_id:
@@ -218,7 +188,7 @@ class Hub:
         parts, state.dirty = state.dirty, set()
         alerts, state.alerts = state.alerts, []
         try:
-            result = await self.loop.run_in_executor(self.pool, _figures_of, self.store, state.name, parts)
+            result = await self.loop.run_in_executor(self.pool, compute.parts_of, self.store, state.name, parts)
         except Exception as exc:  # Redis or Postgres away: keep what the screens show, try again later
             log.warning("live stream: figures of %s unavailable: %s", state.name, exc)
             state.dirty |= parts
@@ -296,67 +266,11 @@ class Hub:
             state.dirty |= {FIGURES, DRIVERS}
             self._schedule(state)
 
-    def _resubscribed(self) -> None:
+    def resubscribed(self) -> None:
         """Back after a gap: what was missed is read again (the figures are in Redis)."""
         for state in self.scopes.values():
             state.dirty |= ALL_PARTS
             self._schedule(state)
-
-    # the subscriber thread ------------------------------------------------------------------
-    def _listen(self) -> None:
-        from analytics import keys
-
-        pause = 0.2
-        while not self._stopping.is_set():
-            try:
-                self._pubsub = pubsub = self.store.redis.pubsub(ignore_subscribe_messages=False)
-                pubsub.subscribe(keys.channel())
-                while not self._stopping.is_set():
-                    message = pubsub.get_message(timeout=1.0)
-                    if message is None:
-                        continue
-                    if message["type"] == "message":
-                        self.loop.call_soon_threadsafe(self._on_message, message["data"])
-                    elif message["type"] == "subscribe":
-                        self.up.set()
-                        pause = 0.2
-                        self.loop.call_soon_threadsafe(self._resubscribed)
-            except Exception as exc:  # Redis away: every screen says so and reconnects; try again
-                if self._stopping.is_set():
-                    return
-                if self.up.is_set():
-                    log.warning("live stream: subscriber lost Redis (%s); streams closed until it is back", exc)
-                self.up.clear()
-                self.loop.call_soon_threadsafe(self._close_all)
-                try:
-                    self._pubsub.close()
-                except Exception:
-                    pass
-                self._stopping.wait(pause)
-                pause = min(pause * 2, 5.0)
-
-
-def _figures_of(store, scope: str, parts: set[str]) -> dict:
-    """In the pool: the parts asked for, JSON-encoded once for every stream of the scope."""
-    from analytics import queries
-
-    started = time.perf_counter()
-    station_id = None if scope == routing.PLATFORM else int(scope.split(":", 1)[1])
-    out: dict = {}
-    if FIGURES in parts:
-        figures = queries.screen_figures(store, scope)
-        out["figures"] = orjson.dumps(figures)
-        figures["as_of"] = figures["summary"]["as_of"] = None  # a new second alone is no news for a screen
-        out["sameness"] = orjson.dumps(figures)
-    if DRIVERS in parts:
-        feed = queries.screen_map(store, scope)
-        out["drivers"] = orjson.dumps(feed)
-        out["shown"] = {f["properties"]["driver_id"] for f in feed["features"]}
-    if SALE in parts:
-        out["ticker"] = queries.latest_sales(store, limit=TICKER, station_id=station_id)["items"]
-    log.debug("live stream: %s %s in %.1f ms", scope, sorted(parts), (time.perf_counter() - started) * 1000)
-    return out
-
 
 def hub_for(store) -> Hub:
     """The process's hub for ``store``, started on first use (after a fork, in the worker)."""

@@ -15,14 +15,15 @@ ALLOWED = {
     "store": {"config"},
     "ingest": {"store", "config"},
     "analytics": {"store", "config"},
-    "api": {"ingest", "analytics", "store", "config"},
-    "dashboard": {"analytics", "ingest", "store", "config"},
-    "commands": {"ingest", "analytics", "store", "config", "simulator"},
+    "stream": {"analytics", "store", "config"},  # the live stream: a follower of the applied events
+    "api": {"stream", "ingest", "analytics", "store", "config"},
+    "dashboard": {"stream", "analytics", "ingest", "store", "config"},
+    "commands": {"stream", "ingest", "analytics", "store", "config", "simulator"},
     "simulator": set(),
     "deploy": set(),
     "gunicorn.conf": {"commands", "config"},
     "app": {"api", "dashboard", "commands", "ingest", "analytics", "store", "config"},
-    "bench": {"app", "api", "dashboard", "commands", "ingest", "analytics", "store", "config", "simulator"},
+    "bench": {"app", "api", "dashboard", "commands", "stream", "ingest", "analytics", "store", "config", "simulator"},
 }
 SKIP = {".venv", "tests", "node_modules", "var", ".git"}
 

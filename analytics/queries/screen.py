@@ -13,7 +13,7 @@ from analytics.queries.figures import daily_series, summary
 from analytics.queries.fleet import active_drivers, device_counts
 from analytics.queries.places import screen_drivers
 from analytics.queries.rankings import ad_stats, product_ranking, station_ranking
-from analytics.scopes import parse
+from analytics.queries.scopes import parse
 
 KIND = "wholesale"
 PRODUCTS, STATIONS, ADS = 10, 10, 5  # rows the wall and the desk show at most
