@@ -161,6 +161,8 @@ class Hub:
 
     def on_message(self, raw) -> None:
         message = orjson.loads(raw)
+        if not isinstance(message, dict):
+            return
         self.counts["messages"] += 1
         if isinstance(message.get("id"), int) and message["id"] > self.last_id:
             self.last_id = message["id"]
@@ -192,6 +194,7 @@ class Hub:
         except Exception as exc:  # Redis or Postgres away: keep what the screens show, try again later
             log.warning("live stream: figures of %s unavailable: %s", state.name, exc)
             state.dirty |= parts
+            state.alerts = alerts + state.alerts
             state.last = self.loop.time() + 1.0  # back off a second beyond the window
             result = None
         finally:
