@@ -153,3 +153,9 @@ def test_a_signed_out_session_ends_its_stream(live_server, world, api, client):
     assert client.post("/logout", data={"csrf_token": csrf_from(page)}).status_code == 302
     assert desk.ended(timeout=5.0)
     assert status_of(live_server, "", cookie) == 401  # the old cookie still carries a valid signature
+
+
+def test_openapi_describes_the_stream(client):
+    op = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/stream"]["get"]
+    assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == {"scope", "kiosk"}
+    assert "text/event-stream" in op["responses"]["200"]["content"]
