@@ -7,8 +7,13 @@
 - A request without the session cookie (devices, drivers, stations: bearer tokens)
   gets a new empty session straight away; Flask would first build a signing
   serializer for each one. A cookie (the console, its CSV links) is read as before.
+- Hooks and views are all plain functions: Flask asks ``inspect`` whether each
+  one is a coroutine on every call (a tenth of a request that does nothing), so
+  the answer is kept per function.
 """
 from __future__ import annotations
+
+import functools
 
 import orjson
 from flask import Flask
@@ -36,5 +41,6 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
+    app.ensure_sync = functools.cache(app.ensure_sync)
     app.json = JSONProvider(app)
     app.session_interface = SessionInterface()

@@ -46,19 +46,32 @@ class _ScrapeCollector:
             yield family
 
 
-def init_app(app: Flask) -> None:
-    @app.before_request
-    def _start():
-        g.started = time.perf_counter()
+def _children(method: str, endpoint: str, status: int):
+    """The labelled counter and histogram of one kind of request, looked up once per process:
+    ``labels()`` validates and locks on every call, a tenth of a request that does nothing."""
+    key = (method, endpoint, status)
+    pair = _CHILDREN.get(key)
+    if pair is None:
+        pair = _CHILDREN[key] = (REQUESTS.labels(method, endpoint, status), LATENCY.labels(method, endpoint))
+    return pair
 
+
+_CHILDREN: dict[tuple, tuple] = {}
+
+
+def init_app(app: Flask) -> None:
     @app.after_request
     def _count(response):
-        endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        if endpoint.startswith("/_dash") or endpoint.startswith("/assets"):
+        req = request._get_current_object()
+        rule = req.url_rule
+        endpoint = rule.rule if rule is not None else "unmatched"
+        if endpoint.startswith(("/_dash", "/assets")):
             return response
-        REQUESTS.labels(request.method, endpoint, response.status_code).inc()
-        if "started" in g:
-            LATENCY.labels(request.method, endpoint).observe(time.perf_counter() - g.started)
+        counter, latency = _children(req.method, endpoint, response.status_code)
+        counter.inc()
+        started = g.get("request_started")  # set by api.request_id, the first hook
+        if started is not None:
+            latency.observe(time.perf_counter() - started)
         return response
 
     scrape = _ScrapeCollector(app)

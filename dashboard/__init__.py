@@ -7,7 +7,6 @@ re-import the pages and register their callbacks twice).
 """
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 import dash
@@ -15,7 +14,7 @@ import pandas  # noqa: F401  plotly's JSON encoder imports pandas lazily: thread
 #                first import see a half-initialised module ("partially initialized module 'pandas'")
 from flask import Flask
 
-from dashboard import access, auth
+from dashboard import access, auth, hooks
 from dashboard.screen import routes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,48 +42,19 @@ def build_dash() -> dash.Dash:
 
 
 def init_app(server: Flask) -> dash.Dash:
-    """Mount sign-in, the screen guards and the map routes, then Dash."""
+    """Mount sign-in, the screen guards and the map routes, then Dash; their hooks run for the pages only."""
+    api_before = list(server.before_request_funcs.get(None, ()))
+    api_after = list(server.after_request_funcs.get(None, ()))
     auth.init_app(server)
     access.init_app(server)
     routes.init_app(server)
     app = build_dash()
-    before = list(server.before_request_funcs.get(None, ()))
+    ours = list(server.before_request_funcs.get(None, ()))
     app.init_app(server)
-    _one_at_a_time_until_ready(server, before)
+    hooks.pages_only(server, api_before, api_after, ours)
     # Pages are imported once; re-importing them on the next server would register
     # their callbacks again (Dash.enable_pages imports whenever pages_folder is set).
     app.pages_folder = ""
     from dashboard.screen import callbacks  # noqa: F401  (registers the screen's callbacks once)
 
     return app
-
-
-def _one_at_a_time_until_ready(server: Flask, before: list) -> None:
-    """Dash finishes its setup in ``before_request`` hooks on the first request (its setup,
-    then the pages router, which registers a callback) behind unlocked check-then-set flags.
-    A new gunicorn worker's threads taking their first requests together interleave them: one
-    iterates the callbacks while another adds to them, and the request answers 500. Dash's
-    hooks become one hook that a single thread runs at a time until they have all succeeded
-    once; after that they run unlocked (each is then a flag check)."""
-    hooks = server.before_request_funcs.setdefault(None, [])
-    dash_hooks = [hook for hook in hooks if hook not in before]
-    lock, ready = threading.Lock(), threading.Event()
-
-    def run() -> object:
-        for hook in dash_hooks:
-            reply = hook()
-            if reply is not None:
-                return reply
-        return None
-
-    def dash_setup() -> object:
-        if ready.is_set():
-            return run()
-        with lock:
-            reply = run()
-            ready.set()
-            return reply
-
-    at = hooks.index(dash_hooks[0])
-    hooks[:] = [hook for hook in hooks[:at] if hook not in dash_hooks] + [dash_setup] + [
-        hook for hook in hooks[at:] if hook not in dash_hooks]
