@@ -19,9 +19,11 @@ _IN_STOCK = text("SELECT s.station_id FROM station_stock s JOIN products p ON p.
                  "WHERE p.sku = :sku AND s.on_shelf AND s.quantity > 0 AND s.station_id = ANY(:ids)")
 _SKU = text("SELECT 1 FROM products WHERE sku = :sku")
 # Per driver: orders awaiting (at :station when given), the oldest, and every station with some.
+# awaiting_pickups holds only the orders awaiting pickup (a trigger on orders keeps it), so this
+# costs what the map shows, however many months of orders lie behind it.
 _AWAITING = text("""
-WITH a AS (SELECT driver_id, station_id, count(*) AS n, min(created_at) AS oldest FROM orders
-           WHERE status = 'awaiting_pickup' GROUP BY driver_id, station_id),
+WITH a AS (SELECT driver_id, station_id, count(*) AS n, min(created_at) AS oldest FROM awaiting_pickups
+           GROUP BY driver_id, station_id),
      here AS (SELECT *, CAST(:station AS int) IS NULL OR station_id = :station AS chosen FROM a)
 SELECT d.id, d.name, d.car_plate, CAST(sum(n) FILTER (WHERE chosen) AS int) AS pending,
        min(oldest) FILTER (WHERE chosen) AS oldest, array_agg(station_id ORDER BY station_id) AS station_ids
@@ -82,7 +84,7 @@ def stations_nearby(store, lat: float, lng: float, radius_km: float = 10, limit:
 def screen_drivers(store, station_id: int | None = None) -> dict:
     """``GET /screen/drivers``: GeoJSON of the drivers with orders awaiting pickup (at that station).
 
-    The orders come from Postgres (the partial index of awaiting orders), the
+    The orders come from Postgres (``awaiting_pickups``, the orders awaiting pickup), the
     positions from the GEO set of live positions.
     """
     if station_id is not None:

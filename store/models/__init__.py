@@ -4,7 +4,7 @@ from store.models.base import Base
 from store.models.catalogue import Ad, Product, Station, StationStock
 from store.models.events import AdPlay, GpsPoint, IdempotencyKey, OutboxEvent
 from store.models.jobs import JobRun, SchedulerMarker
-from store.models.orders import ORDER_STATUSES, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
+from store.models.orders import ORDER_STATUSES, AwaitingPickup, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
 
 PARTITIONED = {  # table -> partition column
     "orders": "created_at",
@@ -16,7 +16,7 @@ PARTITIONED = {  # table -> partition column
 }
 
 __all__ = [
-    "Ad", "AdPlay", "ApiKey", "Base", "Device", "DeviceStock", "Driver", "DriverActivity", "GpsPoint",
+    "Ad", "AdPlay", "ApiKey", "AwaitingPickup", "Base", "Device", "DeviceStock", "Driver", "DriverActivity", "GpsPoint",
     "IdempotencyKey", "JobRun", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
     "Product", "Purchase", "PurchaseLine", "SchedulerMarker", "Screen", "Station", "StationStock", "User",
 ]

@@ -46,6 +46,16 @@ class Order(Base):
     )
 
 
+class AwaitingPickup(Base):
+    """An order while it awaits pickup (the wall's map reads these, not the partitioned orders).
+    Kept by the trigger ``orders_keep_awaiting_pickups`` (migration 0008): no code writes it."""
+    __tablename__ = "awaiting_pickups"
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TZ)
+    station_id: Mapped[int] = mapped_column(Integer)
+    driver_id: Mapped[int] = mapped_column(Integer)
+
+
 class OrderLine(Base):
     __tablename__ = "order_lines"
     order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
