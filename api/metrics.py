@@ -16,6 +16,8 @@ from prometheus_client.core import GaugeMetricFamily
 REQUESTS = Counter("buyfree_http_requests_total", "HTTP requests", ["method", "endpoint", "status"])
 LATENCY = Histogram("buyfree_http_request_seconds", "HTTP request latency", ["method", "endpoint"],
                     buckets=(0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5))
+PURCHASE_GROUPS = Histogram("buyfree_purchase_group_size", "Single purchases settled together (group commit)",
+                            buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 500))
 
 # name -> callable(app) returning {labels-tuple or (): value}; packages add their own gauges.
 GAUGES: dict[str, tuple[str, Callable]] = {}

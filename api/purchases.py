@@ -2,28 +2,60 @@
 from __future__ import annotations
 
 import orjson
-from flask import Blueprint
+from flask import Blueprint, current_app, g, request
 from pydantic import ValidationError
 
+from api import metrics
 from api.errors import from_validation
 from api.routing import endpoint
 from api.schemas.ingest import (AcceptedOut, AdPlaysIn, BatchEntryIn, BatchIn, BatchOut, HeartbeatIn, HeartbeatOut,
                                 PurchaseFields, PurchaseIn, PurchaseOut)
 from api.writes import HEADERS, acting_for, committed, idempotency_key, reply
 from ingest import ad_plays, devices, purchases
+from ingest.group import Group
 from ingest.idempotency import FIELD
 from store import get_store
 
 bp = Blueprint("purchases", __name__, url_prefix="/api/v1")
 DEVICE = ("device", "admin")
+GROUP = "buyfree.purchase_group"
 
 
-def purchase_request(body: PurchaseFields, key: str, prefix: str = "") -> purchases.PurchaseRequest:
+def purchase_request(body: PurchaseFields, key: str, prefix: str = "", **who) -> purchases.PurchaseRequest:
     location = body.location
     return purchases.PurchaseRequest(
         key=key, occurred_at=body.occurred_at, items=tuple((i.sku, i.quantity) for i in body.items),
         payment_method=body.payment.method, payment_reference=body.payment.reference,
-        lat=location.lat if location else None, lng=location.lng if location else None, field_prefix=prefix)
+        lat=location.lat if location else None, lng=location.lng if location else None, field_prefix=prefix, **who)
+
+
+@bp.record_once
+def _group_commit(state) -> None:
+    """The process's group of single purchases (ingest.group): one statement, one commit and one
+    hand-off of events (one Redis pipeline) for the purchases that arrive together."""
+    store = get_store(state.app)
+
+    def settle(requests: list) -> list:
+        metrics.PURCHASE_GROUPS.observe(len(requests))
+        outcomes, events = purchases.record_group(store, requests)
+        committed(events)
+        return outcomes
+
+    state.app.extensions[GROUP] = Group(settle, wait=store.settings.group_commit_ms / 1000)
+
+
+@bp.before_request
+def _purchase_coming() -> None:
+    # counted from routing, so that a group being formed waits for a purchase still being parsed
+    if request.endpoint == "purchases.create_purchase":
+        current_app.extensions[GROUP].coming()
+        g.purchase_coming = True
+
+
+@bp.teardown_request
+def _purchase_not_coming(exc) -> None:
+    if g.pop("purchase_coming", False):  # refused before it reached the group (auth, body, header)
+        current_app.extensions[GROUP].not_coming()
 
 
 @endpoint(bp, "/devices/me/heartbeat", methods=("POST",), auth=("device",), body=HeartbeatIn,
@@ -39,8 +71,12 @@ def create_purchase(principal, body: PurchaseIn):
     """A passenger bought from the device: the device's stock goes down, the driver is paid."""
     key = idempotency_key()
     device_id = acting_for(principal, "device", body.device_id)
-    outcome, events = purchases.record_purchase(get_store(), device_id, principal.name, purchase_request(body, key))
-    return reply(outcome, events)
+    group = current_app.extensions[GROUP]
+    outcome = group.submit(purchase_request(body, key, device_id=device_id, principal=principal.name),
+                           counted=g.pop("purchase_coming", False))
+    if outcome.error is not None:
+        raise outcome.error
+    return reply(outcome, ())  # its events were handed on with its group's, before this answer
 
 
 @endpoint(bp, "/purchases/batch", methods=("POST",), auth=DEVICE, body=BatchIn, responses={200: BatchOut})

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     login_attempts_per_minute: int = Field(10, ge=1, description="Sign-in attempts allowed per minute per address and user")
     db_pool_size: int = Field(10, ge=1, le=200, description="SQLAlchemy pool size per process")
     # gunicorn (commands/gunicorn_conf.py): `python app.py serve` and the image's plain `gunicorn -c gunicorn.conf.py`.
+    group_commit_ms: float = Field(1.5, ge=0, le=20, description="How long a group of single purchases waits for "
+                                   "requests already on their way in the same process (0: no wait; purchases "
+                                   "arriving while a group is settled still form the next group)")
     web_host: str = Field("127.0.0.1", description="Address gunicorn binds (0.0.0.0 in the container)")
     web_port: int = Field(8050, ge=1, le=65535, description="Port gunicorn binds")
     web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes (about two per core)")

@@ -29,8 +29,8 @@ _CLAIM = text(
     "SELECT :principal, k, h, 0, '' FROM jsonb_to_recordset(CAST(:keys AS jsonb)) AS t(k text, h text) "
     "ORDER BY k "  # one lock order for every batch: overlapping batches cannot deadlock
     "ON CONFLICT DO NOTHING RETURNING key")
-_STORED = text("SELECT key, request_hash, response_status, response_body FROM idempotency_keys "
-               "WHERE principal = :principal AND key IN (SELECT jsonb_array_elements_text(CAST(:keys AS jsonb)))")
+_STORED = text("SELECT principal, key, request_hash, response_status, response_body FROM idempotency_keys "
+               "WHERE (principal, key) IN (SELECT p, k FROM jsonb_to_recordset(CAST(:pairs AS jsonb)) AS t(p text, k text))")
 _COMPLETE = text(
     "UPDATE idempotency_keys AS i SET response_status = :status, response_body = t.body "
     "FROM jsonb_to_recordset(CAST(:bodies AS jsonb)) AS t(k text, body text) "
@@ -67,9 +67,11 @@ def valid_key(key: str | None) -> bool:
     return key is not None and 1 <= len(key) <= 255 and all(" " <= ch <= "~" for ch in key)
 
 
-def stored(session: Session, principal: str, keys: list[str]) -> dict[str, Stored]:
-    rows = session.execute(_STORED, {"principal": principal, "keys": dumps(keys)})
-    return {r.key: Stored(r.response_status, r.response_body, r.request_hash) for r in rows if r.response_status}
+def stored(session: Session, idents: list[tuple[str, str]]) -> dict[tuple[str, str], Stored]:
+    """The completed records of ``(principal, key)`` pairs (one round trip, whoever they belong to)."""
+    rows = session.execute(_STORED, {"pairs": dumps([{"p": p, "k": k} for p, k in idents])})
+    return {(r.principal, r.key): Stored(r.response_status, r.response_body, r.request_hash)
+            for r in rows if r.response_status}
 
 
 def claim(session: Session, principal: str, requests: dict[str, str]) -> set[str]:

@@ -37,8 +37,8 @@ class Outcome:
 
 @dataclass
 class Settled:
-    """What a strategy wrote: the stored response text per key (status 201) and the outbox events."""
-    bodies: dict[str, str] = field(default_factory=dict)
+    """What a strategy wrote: the stored response text per (principal, key) (status 201) and the outbox events."""
+    bodies: dict[tuple[str, str], str] = field(default_factory=dict)
     events: list[Event] = field(default_factory=list)
 
 
@@ -73,32 +73,43 @@ class ClaimFirstSettlement(Settlement):
         bodies, events = self.write(session, prepared)
         texts = {key: dumps(body) for key, body in bodies.items()}
         idempotency.complete(session, principal, CREATED, texts)
-        return Settled(texts, events)
+        return Settled({(principal, key): body for key, body in texts.items()}, events)
 
     @abstractmethod
     def write(self, session, prepared: list) -> tuple[dict[str, dict], list[Event]]:
         """The rows of claimed requests: ({key: response body}, events)."""
 
 
-def settle(store, strategy: Settlement, principal: str, requests: list) -> tuple[list[Outcome], list[Event]]:
-    """Run ``requests`` (objects with ``key`` and ``digest``; keys unique), in order.
+def settle(store, strategy: Settlement, principal: str | None, requests: list,
+           look_first: bool | None = None) -> tuple[list[Outcome], list[Event]]:
+    """Run ``requests`` (objects with ``key`` and ``digest``; (principal, key) unique), in order.
 
+    ``principal`` is the caller, or None when each request names its own
+    (``request.principal``: a group of single purchases from several devices).
     Outcomes come back in request order: 201 with the new body, the stored
     response of a key used before (``replayed``), or an error (422 for a key
-    reused with another body, or what ``prepare`` raised).
+    reused with another body, or what ``prepare`` raised). ``look_first``: read
+    the stored responses of all keys before writing (default: for several
+    requests, as a batch upload often retries); otherwise a used key makes the
+    write fail and be retried without it, and only failing requests are looked up.
     """
+    def ident(request) -> tuple[str, str]:
+        return (getattr(request, "principal", None) or principal, request.key)
+
     prepared, errors = {}, {}
     for request in requests:
         try:
-            prepared[request.key] = strategy.prepare(request)
+            prepared[ident(request)] = strategy.prepare(request)
         except IngestError as exc:
-            errors[request.key] = exc
-    found: dict[str, idempotency.Stored] = {}
-    if errors or len(prepared) > 1:  # a failing request may be the retry of one accepted earlier
-        found = _stored(store, principal, [r.key for r in requests])
+            errors[ident(request)] = exc
+    if look_first is None:
+        look_first = len(prepared) > 1
+    found: dict[tuple[str, str], idempotency.Stored] = {}
+    if look_first or errors:  # a failing request may be the retry of one accepted earlier
+        found = _stored(store, [ident(r) for r in requests] if look_first else list(errors))
     settled = Settled()
     for _ in range(ATTEMPTS):
-        fresh = [p for key, p in prepared.items() if key not in found]
+        fresh = [p for who, p in prepared.items() if who not in found]
         if not fresh:
             break
         try:
@@ -108,12 +119,12 @@ def settle(store, strategy: Settlement, principal: str, requests: list) -> tuple
                 settled = strategy.apply(conn, principal, fresh)
             break
         except idempotency.KeyTaken:
-            found.update(_stored(store, principal, [p.request.key for p in fresh]))
+            found.update(_stored(store, [ident(p.request) for p in fresh]))
         except IntegrityError as exc:
             if not idempotency.is_key_taken(exc):
                 raise
-            found.update(_stored(store, principal, [p.request.key for p in fresh]))
-    return [_outcome(r, settled.bodies, found, errors) for r in requests], settled.events
+            found.update(_stored(store, [ident(p.request) for p in fresh]))
+    return [_outcome(ident(r), r, settled.bodies, found, errors) for r in requests], settled.events
 
 
 @contextmanager
@@ -126,23 +137,23 @@ def _transaction(store, strategy: Settlement):
         yield conn.execution_options(isolation_level="AUTOCOMMIT")
 
 
-def _stored(store, principal: str, keys: list[str]) -> dict[str, idempotency.Stored]:
+def _stored(store, idents: list[tuple[str, str]]) -> dict[tuple[str, str], idempotency.Stored]:
     with store.engine.connect() as conn:
-        return idempotency.stored(conn, principal, keys)
+        return idempotency.stored(conn, idents)
 
 
-def _outcome(request, bodies: dict, found: dict, errors: dict) -> Outcome:
+def _outcome(who: tuple[str, str], request, bodies: dict, found: dict, errors: dict) -> Outcome:
     key = request.key
-    if key in found:
+    if who in found:
         try:
-            stored = idempotency.replay(found[key], request.digest)
+            stored = idempotency.replay(found[who], request.digest)
         except IngestError as exc:
             return Outcome(key, exc.status, error=exc)
         return Outcome(key, stored.status, stored.body, replayed=True)
-    if key in errors:
-        return Outcome(key, errors[key].status, error=errors[key])
-    if key in bodies:
-        return Outcome(key, CREATED, bodies[key])
+    if who in errors:
+        return Outcome(key, errors[who].status, error=errors[who])
+    if who in bodies:
+        return Outcome(key, CREATED, bodies[who])
     error = Conflict("a request with this key is in progress; retry", field=idempotency.FIELD)
     return Outcome(key, error.status, error=error)
 
