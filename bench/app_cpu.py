@@ -32,7 +32,7 @@ from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
 
 # (module, attribute, label): the steps of a purchase, timed in the second pass
 STEPS = [
-    ("ingest.purchases", "record_purchase", "settlement (one purchase)"),
+    ("ingest.purchases", "record_group", "settlement (a group of single purchases)"),
     ("ingest.purchases", "record_batch", "settlement (a batch)"),
     ("sqlalchemy.engine.base:Connection", "execute", "  its SQL through SQLAlchemy"),
     ("analytics.live.apply", "apply_committed", "live Redis apply"),

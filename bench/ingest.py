@@ -1,14 +1,20 @@
-"""Ingest benchmark: the app under gunicorn, driven over keep-alive HTTP from this process.
+"""Ingest benchmark: the app under a WSGI server, driven over keep-alive HTTP from this process,
+every figure beside pgbench's two-row transaction on the same Postgres in the same run.
 
-    python bench/ingest.py [--seconds 30] [--workers 4] [--threads 4] [--connections 16]
-                           [--database-url postgresql://postgres@127.0.0.1:5432/postgres] [--redis-url redis://...]
-                           [--without-redis]
+    python bench/ingest.py [--seconds 30] [--server gunicorn|granian] [--workers 2] [--threads 16]
+                           [--connections 16] [--database-url postgresql://postgres@127.0.0.1:5432/postgres]
+                           [--redis-url redis://...] [--without-redis]
 
-Prints single purchases/s sustained (closed loop), p50/p99 latency at a fixed
-300/s (open loop, measured from the scheduled send time), and batch-upload
-purchases/s (batches of 500). A fresh database is created on the given
-PostgreSQL server (default: an embedded one) and dropped at the end; Redis is
-a private redis-server on a free port unless ``--redis-url`` is given.
+Prints, in order: pgbench's tps (8 clients; the reference of every ratio);
+server CPU per ``GET /healthz`` of an empty Flask app and of this app on the
+same server; single purchases/s sustained (closed loop) and purchases per group
+commit; p50/p99 latency at a fixed 300/s and at a fixed 0.25 x pgbench's tps
+(open loop, measured from the scheduled send time); batch-upload purchases/s
+(batches of 500); each with the CPU per purchase of the app, Postgres and
+Redis. A fresh database is created on the given PostgreSQL server (default: an
+embedded one) and dropped at the end; Redis is a private redis-server on a
+free port unless ``--redis-url`` is given. The machine's cores swing in speed:
+compare the ratios and the CPU figures, not absolute rates across runs.
 """
 from __future__ import annotations
 
@@ -17,7 +23,12 @@ import asyncio
 import itertools
 import json
 import os
+import re
+import shutil
+import statistics
+import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -27,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.servers import ADMIN_TOKEN, BenchServers, add_server_arguments  # noqa: E402
+from bench.servers import ADMIN_TOKEN, ROOT, BenchServers, add_server_arguments  # noqa: E402
 
 SKUS = [f"BENCH-{n:02d}" for n in range(20)]
 
@@ -80,12 +91,110 @@ def print_cpu(what: str, before: dict, after: dict, count: int) -> None:
           f" (+ this client {ms['client']:.2f} ms); all {cores} cores on the server alone: ~{cores * 1000 / server:,.0f}/s")
 
 
+# pgbench's reference: one device's sale as Postgres alone commits it (two rows, one transaction).
+PGBENCH_SCRIPT = """\\set d random(1, 64)
+BEGIN;
+INSERT INTO pgbench_sales (device_id, total_cents) VALUES (:d, 350);
+INSERT INTO pgbench_sale_lines (sale_id, product_id, quantity) VALUES (currval('pgbench_sales_id_seq'), 1, 2);
+END;
+"""
+
+
+def pgbench(servers: BenchServers, seconds: float, clients: int) -> tuple[float, float]:
+    """pgbench's two-row transaction on the bench database: (tps, Postgres CPU ms per transaction)."""
+    import psutil
+
+    binary = shutil.which("pgbench")
+    if binary is None:
+        raise SystemExit("pgbench is needed (Debian: postgresql-client)")
+    servers.sql("CREATE TABLE pgbench_sales (id bigserial PRIMARY KEY, device_id int NOT NULL, "
+                "total_cents bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now()); "
+                "CREATE TABLE pgbench_sale_lines (sale_id bigint NOT NULL, product_id int NOT NULL, "
+                "quantity int NOT NULL)", commit=True)
+    script = servers.tmp / "two_rows.sql"
+    script.write_text(PGBENCH_SCRIPT)
+    proc = subprocess.Popen([binary, "-n", "-c", str(clients), "-j", str(min(clients, os.cpu_count() or 1)),
+                             "-T", str(max(1, round(seconds))), "-f", str(script), servers.database_url],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    first: dict[int, float] = {}
+    last: dict[int, float] = {}
+    while proc.poll() is None:  # the backends' CPU, sampled until pgbench ends (they exit with it)
+        for (pid,) in servers.sql("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'"):
+            try:
+                used = sum(psutil.Process(pid).cpu_times()[:2])
+            except psutil.Error:
+                continue
+            first.setdefault(pid, used)
+            last[pid] = used
+        time.sleep(0.25)
+    out = proc.stdout.read()
+    match = re.search(r"tps = ([0-9.]+)", out)
+    if proc.returncode or match is None:
+        raise SystemExit(f"pgbench failed:\n{out}")
+    tps = float(match.group(1))
+    done = tps * max(1, round(seconds))
+    return tps, sum(last[p] - first[p] for p in last) / done * 1000
+
+
+def floor(servers: BenchServers, args, host: str, port: int) -> tuple[float, float]:
+    """CPU per ``GET /healthz``: (an empty Flask app, this app), on the same server and shape."""
+    import psutil
+    from bench.servers import free_port, server_command
+
+    def measure(pid: int, at_port: int) -> float:
+        tree = psutil.Process(pid)
+
+        def cpu() -> float:
+            return sum(sum(p.cpu_times()[:2]) for p in [tree, *tree.children(recursive=True)])
+        asyncio.run(closed_loop(host, at_port, args.connections, 1, healthz))
+        before = cpu()
+        tally, _ = asyncio.run(closed_loop(host, at_port, args.connections, args.floor_seconds, healthz))
+        return (cpu() - before) / max(1, tally.statuses.get(200, 0)) * 1000
+
+    empty_port = free_port()
+    # the same settings (gunicorn reads ./gunicorn.conf.py, as the app's server does), another app
+    empty = subprocess.Popen(server_command(args.server, "bench.flask_floor:app", empty_port, args.workers,
+                                            args.threads), cwd=ROOT, env={**os.environ, **servers.app_env},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        BenchServers._wait(f"http://{host}:{empty_port}/healthz", 30)
+        bare, ours = [], []
+        for _ in range(3):  # alternated: the cores' speed moves within seconds
+            bare.append(measure(empty.pid, empty_port))
+            ours.append(measure(servers.procs[-1].pid, port))
+    finally:
+        empty.terminate()
+        empty.wait(15)
+    return statistics.median(bare), statistics.median(ours)
+
+
+def healthz(n: int, i: int):
+    return ("GET", "/healthz", b"", {})
+
+
+def group_sizes(base: str) -> tuple[float, float]:
+    """(groups, purchases) settled by group commit so far, from the app's /metrics."""
+    text_ = requests.get(f"{base}/metrics", timeout=10).text
+    count = re.search(r"^buyfree_purchase_group_size_count ([0-9.e+]+)$", text_, re.M)
+    total = re.search(r"^buyfree_purchase_group_size_sum ([0-9.e+]+)$", text_, re.M)
+    return (float(count.group(1)), float(total.group(1))) if count and total else (0.0, 0.0)
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=30, help="duration of the sustained and batch phases")
-    parser.add_argument("--latency-seconds", type=float, default=20, help="duration of the 300/s phase")
+    parser.add_argument("--latency-seconds", type=float, default=20, help="duration of each fixed-rate phase")
+    parser.add_argument("--pgbench-seconds", type=float, default=15)
+    parser.add_argument("--pgbench-clients", type=int, default=8)
+    parser.add_argument("--floor-seconds", type=float, default=5, help="duration of each GET /healthz phase")
     parser.add_argument("--rate", type=float, default=300)
-    add_server_arguments(parser)
+    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
+                        help="gunicorn: `python app.py serve`; granian: its WSGI interface on create_app()")
+    add_server_arguments(parser, workers=2, threads=16)  # group commit needs threads in one process
     parser.add_argument("--batch-connections", type=int, default=4)
     parser.add_argument("--devices", type=int, default=64)
     parser.add_argument("--redis-url", default=None, help="Redis to use (default: a private redis-server)")
@@ -98,7 +207,12 @@ def main() -> int:
 
         args.redis_url = f"redis://127.0.0.1:{free_port()}/0"
 
-    with BenchServers(args.database_url, args.redis_url, args.workers, args.threads) as servers:
+    with BenchServers(args.database_url, args.redis_url, args.workers, args.threads, args.server) as servers:
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')}; load average {os.getloadavg()[0]:.2f} "
+              f"{os.getloadavg()[1]:.2f} {os.getloadavg()[2]:.2f}; {os.cpu_count()} cores")
+        tps, pg_ms = pgbench(servers, args.pgbench_seconds, args.pgbench_clients)
+        print(f"pgbench, two-row transactions, {args.pgbench_clients} clients: {tps:,.0f} tps "
+              f"(Postgres CPU {pg_ms:.2f} ms per transaction)")
         tokens = seed(http_admin(servers.app_url), args.devices)
         url = urlsplit(servers.app_url)
         host, port = url.hostname, url.port
@@ -117,30 +231,44 @@ def main() -> int:
             return ("POST", "/api/v1/purchases/batch", json.dumps({"purchases": entries}).encode(),
                     {"Authorization": f"Bearer {tokens[(n + 32) % len(tokens)]}"})
 
-        print(f"gunicorn: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
+        print(f"{args.server}: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
               f"database {servers.database}; live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")
+        bare, ours = floor(servers, args, host, port)
+        print(f"GET /healthz, server CPU per request: empty Flask app {bare:.3f} ms, this app {ours:.3f} ms: "
+              f"ratio {ours / bare:.2f} (target <= 1.3: {verdict(ours / bare <= 1.3)})")
+
         asyncio.run(closed_loop(host, port, args.connections, 3, single))  # warm-up: pools, prepared statements
+        groups_before = group_sizes(servers.app_url)
         before = servers.cpu_seconds()
         tally, elapsed = asyncio.run(closed_loop(host, port, args.connections, args.seconds, single))
         ok = tally.statuses.get(201, 0)
-        print(f"single purchases: {ok / elapsed:,.0f}/s sustained over {elapsed:.0f}s "
-              f"(p50 {tally.percentile(0.5) * 1000:.1f} ms, p99 {tally.percentile(0.99) * 1000:.1f} ms "
-              f"at {args.connections} connections; statuses {tally.statuses})")
+        groups = [a - b for a, b in zip(group_sizes(servers.app_url), groups_before)]
+        print(f"single purchases: {ok / elapsed:,.0f}/s sustained over {elapsed:.0f}s: ratio to pgbench "
+              f"{ok / elapsed / tps:.2f} (target >= 0.4: {verdict(ok / elapsed >= 0.4 * tps)}); "
+              f"p50 {tally.percentile(0.5) * 1000:.1f} ms, p99 {tally.percentile(0.99) * 1000:.1f} ms "
+              f"at {args.connections} connections; statuses {tally.statuses}; "
+              f"{groups[1] / groups[0] if groups[0] else 0:.1f} purchases per group commit")
         print_cpu("single purchase", before, servers.cpu_seconds(), ok)
 
-        tally = asyncio.run(open_loop(host, port, args.rate, args.latency_seconds, single))
-        print(f"latency at {args.rate:.0f}/s (after 2 s uncounted on the same connections): p50 {tally.percentile(0.5) * 1000:.1f} ms, "
-              f"p99 {tally.percentile(0.99) * 1000:.1f} ms, max {max(tally.latencies) * 1000:.1f} ms "
-              f"over {len(tally.latencies)} requests; statuses {tally.statuses}")
+        for rate, target in ((args.rate, "p99 < 25 ms"), (0.25 * tps, "0.25 x pgbench tps")):
+            before = servers.cpu_seconds()
+            tally = asyncio.run(open_loop(host, port, rate, args.latency_seconds, single))
+            p99 = tally.percentile(0.99) * 1000
+            print(f"latency at {rate:.0f}/s ({target}; after 2 s uncounted on the same connections): "
+                  f"p50 {tally.percentile(0.5) * 1000:.1f} ms, p99 {p99:.1f} ms"
+                  f"{f' ({verdict(p99 < 25)})' if rate == args.rate else ''}, max {max(tally.latencies) * 1000:.1f} ms "
+                  f"over {len(tally.latencies)} requests; statuses {tally.statuses}")
+            print_cpu("purchase", before, servers.cpu_seconds(), tally.statuses.get(201, 0))
 
         before = servers.cpu_seconds()
         tally, elapsed = asyncio.run(closed_loop(host, port, args.batch_connections, args.seconds, batch,
                                                  keep_bodies=True))
         created = sum(sum(1 for r in json.loads(b)["results"] if r["status"] == 201)
                       for b in tally.bodies if b.startswith(b"{"))
-        print(f"batch upload: {created / elapsed:,.0f} purchases/s over {elapsed:.0f}s "
-              f"({len(tally.latencies)} batches of 500, p50 {tally.percentile(0.5) * 1000:.0f} ms per batch; "
-              f"statuses {tally.statuses})")
+        print(f"batch upload: {created / elapsed:,.0f} purchases/s over {elapsed:.0f}s: ratio to pgbench "
+              f"{created / elapsed / tps:.2f} (target >= 4: {verdict(created / elapsed >= 4 * tps)}); "
+              f"{len(tally.latencies)} batches of 500, p50 {tally.percentile(0.5) * 1000:.0f} ms per batch; "
+              f"statuses {tally.statuses}")
         print_cpu("batched purchase", before, servers.cpu_seconds(), created)
 
         stored = servers.sql("SELECT count(*) FROM purchases")[0][0]

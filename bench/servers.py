@@ -34,13 +34,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def server_command(server: str, target: str, port: int, workers: int, threads: int) -> list[str]:
+    """A WSGI server serving ``target`` (``module:app``, or ``module:factory()``) on 127.0.0.1.
+
+    ``gunicorn``: this app's worker class (commands/gunicorn_worker.py); ``granian``: its WSGI
+    interface, ``threads`` blocking threads per worker."""
+    if server == "gunicorn":
+        return [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads",
+                str(threads), "-k", "commands.gunicorn_worker.ThreadWorker", "--no-control-socket", target]
+    if server == "granian":
+        factory = target.endswith("()")
+        return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers), "--blocking-threads", str(threads), "--no-log",
+                *(["--factory"] if factory else []), target.removesuffix("()")]
+    raise ValueError(f"unknown server {server!r}")
+
+
 class BenchServers:
     """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end.
-    With ``workers=0`` no server starts: the database is migrated and ``app_env`` holds the app's settings."""
+    With ``workers=0`` no server starts: the database is migrated and ``app_env`` holds the app's settings.
+    ``server="gunicorn"`` is ``python app.py serve``; another server (``granian``) serves
+    ``create_app()`` on the migrated database."""
 
-    def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int):
+    def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int,
+                 server: str = "gunicorn"):
         self.pg_admin_url, self.redis_url = pg_admin_url, redis_url
-        self.workers, self.threads = workers, threads
+        self.workers, self.threads, self.server = workers, threads, server
         self.tmp = Path(tempfile.mkdtemp(prefix="buyfree-bench-"))
         self.procs: list[subprocess.Popen] = []
         self.embedded = None
@@ -62,14 +81,21 @@ class BenchServers:
                         "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
                         "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
         env = {**os.environ, **self.app_env}
-        if not self.workers:  # the caller runs the app in its own process
+        if not self.workers or self.server != "gunicorn":  # the app served by another server or in-process
             subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
-            return self
+            if not self.workers:
+                return self
         self.port = free_port()
-        self.procs.append(subprocess.Popen(
-            [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers", str(self.workers),
-             "--threads", str(self.threads)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
+        if self.server == "gunicorn":
+            command = [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers",
+                       str(self.workers), "--threads", str(self.threads)]
+        else:
+            metrics_dir = self.tmp / "metrics"
+            metrics_dir.mkdir()
+            env["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+            command = server_command(self.server, "app:create_app()", self.port, self.workers, self.threads)
+        self.procs.append(subprocess.Popen(command, env=env, cwd=ROOT, stdout=subprocess.DEVNULL))
         self.app_url = f"http://127.0.0.1:{self.port}"
         self._wait(self.app_url + "/healthz", 60)
         return self
@@ -127,9 +153,10 @@ class BenchServers:
         client = sum(psutil.Process().cpu_times()[:2])
         return {"app": app_time, "postgres": pg_time, "redis": redis_time, "client": client}
 
-    def sql(self, query: str):
-        with psycopg.connect(self.database_url) as conn:
-            return conn.execute(query).fetchall()
+    def sql(self, query: str, commit: bool = False):
+        with psycopg.connect(self.database_url, autocommit=commit) as conn:
+            cursor = conn.execute(query)
+            return cursor.fetchall() if cursor.description else []
 
     def __exit__(self, *exc):
         for proc in reversed(self.procs):
