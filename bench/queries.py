@@ -9,10 +9,9 @@ replenishment order lines, a tenth as many purchase lines, ad plays, activity,
 orders awaiting pickup), rebuilds Redis from it (lines/s), then times the data
 of one full big-screen refresh — summary, 7-day series, hot sellers, station
 ranking, ad stats, drivers awaiting pickup — from Redis (``analytics.queries``)
-and by SQL on the same data, and prints p50/p95 of both and their ratio.
-Finally loads as many orders again over the same year and catalogue,
-rebuilds, and prints Redis memory before and after.
-"""
+and by SQL on the same data, prints p50/p95 of both and their ratio, and the
+map's SQL alone from ``awaiting_pickups`` and from the orders' partial index.
+Then loads as many orders again and prints Redis memory before and after."""
 from __future__ import annotations
 
 import argparse
@@ -34,7 +33,7 @@ import pandas as pd  # noqa: E402
 import psycopg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from bench.screen_sql import SCREEN_SQL, sql_refresh  # noqa: E402
+from bench.screen_sql import MAP_SOURCES, SCREEN_SQL, sql_refresh  # noqa: E402
 
 STATIONS, PRODUCTS, DRIVERS, ADS, DAYS = 40, 150, 400, 12, 366
 LINES_PER_ORDER = 3  # on average (1..5)
@@ -265,6 +264,10 @@ def main() -> int:
         print("  each part from Redis, p50/p95 ms: " + ", ".join(f"{name} {p50:.2f}/{p95:.2f}"
                                                                 for name, (p50, p95) in shares.items()))
         print(f"  ({len(parts['drivers awaiting']()['features'])} drivers on the map)")
+        with store.engine.connect() as conn:
+            print("  the map's SQL alone, p50/p95 ms: " + ", ".join("{} {:.2f}/{:.2f}".format(
+                name, *percentiles(timed(lambda q=q: conn.execute(q).all(), args.repeat)))
+                for name, q in MAP_SOURCES.items()))
 
         if not args.no_double:
             print(f"doubling the orders: {args.lines:,} more order lines over the same year and catalogue...")

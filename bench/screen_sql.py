@@ -53,3 +53,15 @@ WHERE o.status = 'awaiting_pickup' GROUP BY o.driver_id, d.name, d.car_plate, g.
 def sql_refresh(conn, tz: str) -> None:
     for sql in (SUMMARY_LINES, SUMMARY_ORDERS, SERIES, HOT, STATIONS, ADS, SCREEN_SQL):
         conn.execute(text(sql), {"tz": tz}).all()
+
+
+# The map's own SQL, read two ways: the table of orders awaiting pickup that the wall reads
+# (migration 0008), and the partitioned orders through their partial index, as it read them
+# before (one probe per monthly partition, planned over every partition).
+_MAP = """
+WITH a AS (SELECT driver_id, station_id, count(*) AS n, min(created_at) AS oldest FROM {source} GROUP BY 1, 2)
+SELECT d.id, d.name, d.car_plate, CAST(sum(n) AS int), min(oldest), array_agg(station_id ORDER BY station_id)
+FROM a JOIN drivers d ON d.id = a.driver_id GROUP BY d.id ORDER BY d.id"""
+MAP_SOURCES = {"awaiting_pickups": text(_MAP.format(source="awaiting_pickups")),
+               "orders' partial index": text(_MAP.format(
+                   source="(SELECT * FROM orders WHERE status = 'awaiting_pickup') AS o"))}
