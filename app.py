@@ -10,7 +10,6 @@ import sys
 
 from flask import Flask
 
-import api
 import commands
 import config
 import store
@@ -25,6 +24,11 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
     environment. Without database or Redis URLs the embedded servers start.
     ``dashboard=False`` leaves the Dash pages out (an API-only app).
     """
+    # api (and with it prometheus_client) is imported here, in the worker, not when app.py loads in
+    # gunicorn's arbiter: prometheus_client picks in-memory or multiprocess counters at import, and
+    # the arbiter names the shared metrics directory only when it starts (gunicorn_conf.on_starting).
+    import api
+
     settings = config_ if isinstance(config_, Settings) else load_settings(**(config_ or {}))
     settings = ensure_servers(settings)
     app = Flask(__name__, static_folder=None)

@@ -139,3 +139,34 @@ def test_live_streams_do_not_hold_the_threads(server, api):
     finally:
         for s in streams:
             s.close()
+
+
+def test_serve_command_sums_every_workers_requests_in_metrics(app, database_url, redis_url, tmp_path):
+    """``python app.py serve`` with two workers: /metrics counts the requests whichever worker took them
+    (prometheus_client must be imported in the workers, after the arbiter named the shared directory)."""
+    port = closed_port()
+    env = {**GunicornServer(database_url, redis_url, tmp_path / "unused").env, "BUYFREE_WEB_PORT": str(port)}
+    log = open(tmp_path / "serve.log", "wb")
+    proc = subprocess.Popen([sys.executable, "app.py", "serve", "--workers", "2"], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.RequestException:
+                time.sleep(0.2)
+        with requests.Session() as first, requests.Session() as second:  # two connections, likely two workers
+            for _ in range(10):
+                assert first.get(base + "/readyz", timeout=5).status_code == 200
+                assert second.get(base + "/readyz", timeout=5).status_code == 200
+        text = requests.get(base + "/metrics", timeout=5).text
+        line = [ln for ln in text.splitlines() if ln.startswith("buyfree_http_requests_total")
+                and 'endpoint="/readyz"' in ln]
+        assert line and float(line[0].rsplit(" ", 1)[1]) == 20, text[-2000:]
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        log.close()
