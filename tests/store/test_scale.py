@@ -196,7 +196,7 @@ def test_an_idempotency_lookup_is_a_primary_key_probe(big):
     from ingest.idempotency import stored
 
     with big.sessions() as session:
-        statements = _run_and_capture(big, lambda: stored(session, "device:3", ["key-2", "key-202"]),
+        statements = _run_and_capture(big, lambda: stored(session, [("device:3", "key-2"), ("device:3", "key-202")]),
                                       "FROM idempotency_keys")
     plan = explain(big, *statements[0], "idempotency_keys")
     assert "pk_idempotency_keys" in plan["indexes"]
