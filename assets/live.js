@@ -47,7 +47,12 @@
       source = new EventSource(url, {withCredentials: true});
       source.onopen = function () { wait = FIRST_WAIT; status("live"); };
       EVENTS.forEach(function (name) {
-        source.addEventListener(name, function (e) { handlers[name](JSON.parse(e.data)); });
+        source.addEventListener(name, function (e) {
+          var data = JSON.parse(e.data);
+          handlers[name](data);
+          // Also as a DOM event on the marker, for scripts that are not Dash callbacks (and tests).
+          el.dispatchEvent(new CustomEvent("bf-live", {detail: {name: name, id: e.lastEventId, data: data}}));
+        });
       });
       source.onerror = function () {
         source.close();

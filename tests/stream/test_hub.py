@@ -73,8 +73,8 @@ def test_a_burst_of_events_gives_a_bounded_number_of_figures_per_scope(hub, stor
         pipe = store.redis.pipeline(transaction=False)  # what the apply does: the figures move, then PUBLISH
         for tag in (keys.PLATFORM, keys.station(station)):
             pipe.hincrby(keys.totals(tag, "wholesale", day), "amount", 100)
-        pipe.publish(keys.channel(), orjson.dumps(message))
         pipe.execute()
+        store.redis.publish(keys.channel(), orjson.dumps(message))  # a cluster pipeline refuses PUBLISH
         time.sleep(max(0.0, started + (i + 1) / 1000 - time.monotonic()))
     sent = time.monotonic() - started
     assert sent < 5, f"the burst took {sent:.2f} s to publish"  # about 1 s; a busy shared machine is slower
