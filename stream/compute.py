@@ -22,7 +22,8 @@ def parts_of(store, scope: str, parts: set[str]) -> dict:
     if FIGURES in parts:
         figures = queries.screen_figures(store, scope)
         out["figures"] = orjson.dumps(figures)
-        figures["as_of"] = figures["summary"]["as_of"] = None  # a new second alone is no news for a screen
+        for part in (figures, figures["summary"], figures.get("retail", {})):
+            part["as_of"] = None  # a new second alone is no news for a screen
         out["sameness"] = orjson.dumps(figures)
     if DRIVERS in parts:
         feed = queries.screen_map(store, scope)

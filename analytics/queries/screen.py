@@ -22,7 +22,8 @@ ALL_STATIONS = 100  # a station finds its own rank in the top 100 (below that it
 
 def screen_figures(store, scope) -> dict:
     """``{"scope", "kind", "as_of", "summary", "series", "products": {period: ranking}, "stations",
-    "ads", "fleet"}``; ``fleet`` (devices online, active drivers) only for the platform."""
+    "ads", "retail", "fleet"}``; ``retail`` (the passenger sales' summary) and ``fleet`` (devices
+    online, active drivers) only for the platform."""
     scope = parse(scope)
     station_id = scope.id if scope.kind == "station" else None
     if scope.kind not in ("platform", "station"):
@@ -40,6 +41,7 @@ def screen_figures(store, scope) -> dict:
         "ads": ad_stats(store, "day", limit=ADS),
     }
     if station_id is None:
+        body["retail"] = summary(store, scope, "retail")  # passenger sales, the platform's only
         devices = device_counts(store)
         body["fleet"] = {"devices_online": devices["online"], "devices_total": devices["total"],
                          "active_drivers": active_drivers(store, "day")["active_drivers"]}

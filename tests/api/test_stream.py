@@ -109,7 +109,7 @@ def test_a_station_kiosk_receives_its_station_only(live_server, world, api):
     assert figures and all(f["scope"] == f"station:{a}" and f["summary"]["scope"] == f"station:{a}" for f in figures)
     assert all(row["station_id"] == a for f in figures for row in f["stations"]["items"])
     assert all(item["name"] != "Chips B" for f in figures for ranking in f["products"].values() for item in ranking["items"])
-    assert "fleet" not in figures[-1]  # the platform's device and driver counts are not a station's
+    assert "fleet" not in figures[-1] and "retail" not in figures[-1]  # the platform's counts and passenger sales
     assert [data["id"] for name, _, data in seen if name == "sale"] == [order_a["id"]]
     maps = [data for name, _, data in seen if name == "drivers"]
     assert all(f["properties"]["station_ids"] == [a] and f["id"] != world["two"]["id"] for m in maps for f in m["features"])
@@ -124,6 +124,8 @@ def test_a_purchase_reaches_the_platform_ticker(live_server, world, api):
     sale = api.post("/purchases", body, token=world["device"]["api_key"], headers={"Idempotency-Key": "stream-1"}).get_json()
     line = wall.wait_for(lambda name, data: name == "sale" and data["id"] == sale["id"], what="the purchase's ticker line")
     assert (line[2]["kind"], line[2]["total_cents"], line[2]["car_plate"]) == ("retail", sale["total_cents"], "沪A·S0001")
+    wall.wait_for(lambda name, data: name == "figures" and data["retail"]["today"]["amount_cents"] == sale["total_cents"],
+                  what="the platform's passenger sales with the purchase")
     wall.close()
 
 
