@@ -7,11 +7,12 @@ a cancel's events go to the live figures at once, and the desk refreshes.
 """
 from __future__ import annotations
 
+import json
 import logging
 from datetime import datetime
 
 import plotly.graph_objects as go
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics import apply_committed, queries
@@ -25,7 +26,10 @@ from store import get_store
 
 log = logging.getLogger(__name__)
 KIND = "wholesale"  # a station's sales are its replenishment orders
-REFRESH_MS = 10_000
+FALLBACK_MS = 15_000  # polled only while the live stream is down (assets/live.js says so)
+# The stream (the session's own scope: a manager's station, an admin's platform) feeds one store;
+# each change of it refreshes the desk. The ticker's lines are no news here: the figures carry them.
+LIVE_TARGETS = json.dumps({"figures": ids.LIVE, "drivers": ids.LIVE, "status": ids.LIVE_STATUS})
 
 
 def _kpi(dom_id: str, label: str) -> html.Div:
@@ -40,7 +44,10 @@ def layout(**_query):
     return shell.frame(
         user, "/console",
         html.Div([html.H1("今日 Today"), shell.station_picker(ids.DESK_STATION, user),
-                  html.Span("—", id=ids.UPDATED, className="c-updated")], className="c-page-head"),
+                  html.Span("—", id=ids.UPDATED, className="c-updated"),
+                  html.Span("连接中 Connecting…", id=ids.LIVE_STATE, className="c-live", role="status",
+                            **{"data-stream-url": "/api/v1/stream", "data-stream-targets": LIVE_TARGETS})],
+                 className="c-page-head"),
         html.Div([_kpi(ids.KPI_AMOUNT, "今日销售额 Sales today"), _kpi(ids.KPI_ORDERS, "今日订单 Orders today"),
                   _kpi(ids.KPI_AWAITING, "待取货 Awaiting pickup"), _kpi(ids.KPI_PICKED, "今日已取货 Picked up today")],
                  className="c-kpis"),
@@ -54,8 +61,8 @@ def layout(**_query):
         html.Section([html.H2(["待取货订单 Orders awaiting pickup ", html.Span(id=ids.QUEUE_COUNT)]),
                       html.Div(id=ids.ACTION_STATUS, className="c-action-status", role="status"),
                       html.Div(id=ids.QUEUE)], className="c-panel"),
-        dcc.Interval(id=ids.TICK, interval=REFRESH_MS),
-        dcc.Store(id=ids.ACTION, data=0),
+        dcc.Interval(id=ids.TICK, interval=FALLBACK_MS, disabled=True),
+        dcc.Store(id=ids.ACTION, data=0), dcc.Store(id=ids.LIVE), dcc.Store(id=ids.LIVE_STATUS),
     )
 
 
@@ -103,8 +110,9 @@ def _queue_table(rows: list[dict], tz, show_station: bool) -> html.Table | html.
                                      ids.HOT_SELLERS, ids.QUEUE, ids.QUEUE_COUNT, ids.UPDATED)]
     + [Output(ids.SALES_7D, "figure")],
     Input(ids.TICK, "n_intervals"), Input(ids.ACTION, "data"), Input(ids.DESK_STATION, "value"),
+    Input(ids.LIVE, "data"),
 )
-def refresh(_tick, _action, station_value):
+def refresh(_tick, _action, station_value, _live):
     station_id = shell.scope_of(station_value)
     store = get_store()
     counts = desk.desk_counts(store, station_id)
@@ -152,3 +160,16 @@ def act(_pickups, _cancels, done):
     except IngestError as exc:  # a conflict (already cancelled, several devices): say it on the desk
         return (done or 0) + 1, html.Span(exc.detail, className="c-error")
     return (done or 0) + 1, html.Span(message, className="c-ok")
+
+
+# In the browser: while the stream is live the fallback poll is off; the desk says which it is.
+clientside_callback(
+    """function (status) {
+        var state = (status || {}).state;
+        if (state === "reconnecting") return [false, "重新连接中 Reconnecting…", "c-live c-live-down"];
+        if (state === "live") return [true, "实时 Live", "c-live c-live-up"];
+        return [true, "连接中 Connecting…", "c-live"];
+    }""",
+    Output(ids.TICK, "disabled"), Output(ids.LIVE_STATE, "children"), Output(ids.LIVE_STATE, "className"),
+    Input(ids.LIVE_STATUS, "data"),
+)

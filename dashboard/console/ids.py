@@ -11,6 +11,7 @@ ACTION = "console-action"
 ACTION_STATUS = "console-action-status"
 TICK = "console-tick"
 UPDATED = "console-updated"
+LIVE, LIVE_STATUS, LIVE_STATE = "console-live", "console-live-status", "console-live-state"  # the desk's stream
 PICKUP, CANCEL = "console-pickup", "console-cancel"  # pattern ids {"type": ..., "order": id}
 # orders (/console/orders)
 ORDERS_STATION, ORDERS_KIND, ORDERS_STATUS, ORDERS_DATES = ("orders-station", "orders-kind", "orders-status",

@@ -28,7 +28,7 @@ def manager(api, client, desk):
 
 
 def refresh(client, station):
-    return call(client, f"{ids.KPI_AMOUNT}.children", [1, 0, station])
+    return call(client, f"{ids.KPI_AMOUNT}.children", [1, 0, station, None])
 
 
 def test_console_needs_sign_in(client):

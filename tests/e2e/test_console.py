@@ -55,6 +55,14 @@ def test_manager_picks_up_an_order_and_sees_the_desk_change(api, live_server, br
     browser.save_screenshot(str(artifacts / "console-desk-after.png"))
     assert api.get(f"/orders?station_id={station['id']}&status=picked_up").get_json()["total"] == 1
 
+    # A driver orders: the desk shows it by the live stream (its poll is off while the stream is up).
+    wait_for(lambda: text_of(browser, ids.LIVE_STATE) == "实时 Live", message="the desk's stream live")
+    polls = callback_requests(browser)
+    third = restock(api, second, station, cola, 4)
+    wait_for(lambda: f"queue-row-{third['id']}" in queue_rows(browser), message="the new order by the stream")
+    assert text_of(browser, ids.KPI_AWAITING) == "2"
+    assert callback_requests(browser) - polls <= 3  # one refresh per change the stream announced, no ticks
+
 
 def grid_rows(browser) -> int:
     return len(browser.find_elements(By.CSS_SELECTOR, f"#{ids.DEVICES_GRID} .ag-center-cols-container .ag-row"))
