@@ -7,14 +7,15 @@ from api import errors, http, metrics, ops, request_id, status  # noqa: F401  (s
 
 
 def init_app(app: Flask) -> None:
-    from api import catalogue, drivers, openapi, orders, purchases, replenishments, reports
+    from api import catalogue, creatives, drivers, openapi, orders, purchases, replenishments, reports
 
     http.init_app(app)
     errors.init_app(app)
     request_id.init_app(app)  # first: every later hook and log line sees the id
     metrics.init_app(app)
     ops.init_app(app)
-    for blueprint in (catalogue.bp, openapi.bp, reports.bp, purchases.bp, replenishments.bp, drivers.bp, orders.bp):
+    for blueprint in (catalogue.bp, openapi.bp, reports.bp, purchases.bp, replenishments.bp, drivers.bp, orders.bp,
+                      creatives.bp):
         app.register_blueprint(blueprint)
     from api import queries  # the live figures (analytics.queries)
 

@@ -6,7 +6,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from flask import g, request
+from flask import current_app, g, request, session
 from sqlalchemy import select
 
 from api.errors import Forbidden, Unauthorized
@@ -87,6 +87,46 @@ def authenticate(allowed: tuple[str, ...]) -> Principal:
         raise Unauthorized("Unknown or revoked token", headers={"WWW-Authenticate": "Bearer"})
     if principal.kind not in allowed:
         raise Forbidden(f"A {principal.kind} token may not do this")
+    g.principal = principal
+    return principal
+
+
+def session_principal() -> Principal | None:
+    """The console user signed in on this browser as a principal (Flask-Login is set up by the dashboard):
+    an admin user acts as ``admin``, a station manager as their station."""
+    if getattr(current_app, "login_manager", None) is None:
+        return None
+    from flask_login import current_user
+
+    if not current_user.is_authenticated:
+        return None
+    if current_user.role == "admin":
+        return Principal("admin")
+    if current_user.station_id is None:
+        raise Forbidden("This account has no station")
+    return Principal("station", current_user.station_id)
+
+
+SESSION_CSRF_KEY = "_csrf"  # where dashboard.auth keeps the session's form token
+
+
+def token_or_session(allowed: tuple[str, ...], *, csrf: bool = False) -> Principal:
+    """A bearer token when one is sent, else the console session (the console's links and uploads).
+
+    ``csrf``: a write made with the session must carry the session's form token in
+    ``X-CSRF-Token`` (a cross-site page can send a multipart form with the cookie, not a header)."""
+    if request.headers.get("Authorization"):
+        return authenticate(allowed)
+    principal = session_principal()
+    if principal is not None and csrf:
+        sent, expected = request.headers.get("X-CSRF-Token", ""), session.get(SESSION_CSRF_KEY) or ""
+        if not (sent and expected and hmac.compare_digest(sent, expected)):
+            raise Forbidden("Send the console's form token in the X-CSRF-Token header")
+    if principal is None:
+        raise Unauthorized("Send `Authorization: Bearer <token>` or sign in to the console",
+                           headers={"WWW-Authenticate": "Bearer"})
+    if principal.kind not in allowed:
+        raise Forbidden(f"A {principal.kind} account may not do this")
     g.principal = principal
     return principal
 

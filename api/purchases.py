@@ -124,7 +124,7 @@ def create_ad_plays(principal, body: AdPlaysIn):
     """Ads the device played; an unknown ad rejects the whole batch."""
     key = idempotency_key()
     device_id = acting_for(principal, "device", body.device_id)
-    request = ad_plays.AdPlaysRequest(key, tuple(ad_plays.Play(p.ad_id, p.played_at, p.duration_ms)
+    request = ad_plays.AdPlaysRequest(key, tuple(ad_plays.Play(p.ad_id, p.played_at, p.duration_ms, p.creative_id)
                                                  for p in body.plays))
     outcome, events = ad_plays.record_ad_plays(get_store(), device_id, principal.name, request)
     return reply(outcome, events)

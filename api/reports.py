@@ -7,11 +7,11 @@ wholesale figures. Driver and device tokens read no reports.
 """
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, g
 
 from analytics import reports
-from api.auth import Principal, authenticate
-from api.errors import Forbidden, Unauthorized
+from api.auth import Principal, token_or_session
+from api.errors import Forbidden
 from api.routing import ROUTES, endpoint
 from api.schemas.reports import ReportQuery, SalesQuery
 from store import get_store
@@ -20,32 +20,10 @@ bp = Blueprint("reports", __name__, url_prefix="/api/v1")
 READERS = ("admin", "station")
 
 
-def _session_principal() -> Principal | None:
-    """The signed-in console user as a principal (Flask-Login is set up by the dashboard)."""
-    if getattr(current_app, "login_manager", None) is None:
-        return None
-    from flask_login import current_user
-
-    if not current_user.is_authenticated:
-        return None
-    if current_user.role == "admin":
-        return Principal("admin")
-    if current_user.station_id is None:
-        raise Forbidden("This account has no station")
-    return Principal("station", current_user.station_id)
-
-
 @bp.before_request
 def _reader():
     """Who asks, before the query is read: 401/403 come before 422."""
-    if request.headers.get("Authorization"):
-        g.principal = authenticate(READERS)
-        return
-    principal = _session_principal()
-    if principal is None:
-        raise Unauthorized("Send `Authorization: Bearer <token>` or sign in to the console",
-                           headers={"WWW-Authenticate": "Bearer"})
-    g.principal = principal
+    token_or_session(READERS)
 
 
 def _spec(query: ReportQuery, group_by: str | None = None) -> reports.ReportSpec:

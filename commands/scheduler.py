@@ -28,6 +28,7 @@ def job_table() -> list[Job]:
     from analytics.jobs.heal import self_heal
     from analytics.jobs.roll import day_roll, nightly_reconcile
     from analytics.jobs.upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
+    from ingest.creatives import purge_ended
     from ingest.retention import maintain_partitions, purge_idempotency_keys
 
     return [
@@ -54,6 +55,10 @@ def job_table() -> list[Job]:
         Job("idempotency_cleanup", purge_idempotency_keys, "cron", {"minute": 25}, needs_redis=False,
             lock_timeout=120, misfire_grace_time=HOUR, at_start=True,
             description="delete idempotency records older than BUYFREE_IDEMPOTENCY_DAYS"),
+        Job("creative_retention", purge_ended, "cron", {"hour": 1, "minute": 40}, needs_redis=False,
+            lock_timeout=300, misfire_grace_time=12 * HOUR, at_start=True,
+            description="delete the creatives of ads ended BUYFREE_AD_PLAY_RETENTION_DAYS ago, and the stored "
+                        "files no creative names any more"),
         Job("key_ttl_sweep", expire_untimed_keys, "cron", {"hour": 2, "minute": 40}, lock_timeout=300,
             misfire_grace_time=12 * HOUR, description="give time-bucketed Redis keys without a TTL their expiry"),
     ]

@@ -1,11 +1,12 @@
 """The typed settings. Every field is read from ``BUYFREE_<NAME>``."""
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "BUYFREE_"
@@ -56,6 +57,14 @@ class Settings(BaseSettings):
     web_max_requests: int = Field(0, ge=0, description="Replace a worker after this many requests (0: never)")
     web_forwarded_allow_ips: str = Field("127.0.0.1", description="Proxies trusted for X-Forwarded-* headers ('*' behind a load balancer)")
     web_accesslog: str | None = Field(None, description="gunicorn's own access log ('-': stdout); the app logs every request anyway")
+    # Ad creatives (store/objects): a directory under data_dir, or an S3-compatible bucket.
+    object_store_url: str | None = Field(None, description="Object store: empty = a directory under BUYFREE_DATA_DIR; s3://bucket[/prefix]")
+    s3_endpoint: str | None = Field(None, description="S3 endpoint URL (MinIO: http://minio:9000); empty: AWS's own")
+    s3_public_endpoint: str | None = Field(None, description="Endpoint devices reach, used in presigned URLs (default BUYFREE_S3_ENDPOINT)")
+    s3_access_key: str | None = Field(None, description="S3 access key (with the secret key; both empty: boto3's usual credential chain)")
+    s3_secret_key: str | None = Field(None, description="S3 secret key")
+    s3_region: str = Field("us-east-1", min_length=1, description="S3 region (MinIO ignores it)")
+    creative_max_mb: int = Field(200, ge=1, le=5000, description="Largest creative upload, in MB (MiB)")
     log_level: str = Field("INFO", description="Log level")
     log_json: bool = Field(False, description="Structured JSON logs")
 
@@ -75,7 +84,8 @@ class Settings(BaseSettings):
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return value.upper()
 
-    @field_validator("database_url", "redis_url", "admin_token", "secret_key", mode="before")
+    @field_validator("database_url", "redis_url", "admin_token", "secret_key", "object_store_url", "s3_endpoint",
+                     "s3_public_endpoint", "s3_access_key", "s3_secret_key", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -93,6 +103,30 @@ class Settings(BaseSettings):
         if value is not None and not value.startswith(("redis://", "rediss://", "unix://", "redis+cluster://")):
             raise ValueError("must be a redis://, rediss://, unix:// or redis+cluster:// URL")
         return value
+
+    @field_validator("object_store_url")
+    @classmethod
+    def _object_store_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[^\s]*)?", value):
+            raise ValueError("must be empty (a directory under BUYFREE_DATA_DIR) or s3://bucket[/prefix]")
+        return value
+
+    @field_validator("s3_endpoint", "s3_public_endpoint")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/") if value else value
+
+    @model_validator(mode="after")
+    def _s3_keys_together(self) -> "Settings":
+        if (self.s3_access_key is None) != (self.s3_secret_key is None):
+            raise ValueError("BUYFREE_S3_ACCESS_KEY and BUYFREE_S3_SECRET_KEY go together")
+        return self
+
+    @property
+    def creative_max_bytes(self) -> int:
+        return self.creative_max_mb * 1024 * 1024
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -113,6 +147,8 @@ def load_settings(**overrides) -> Settings:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            name = ENV_PREFIX + str(err["loc"][0]).upper() if err["loc"] else ENV_PREFIX
-            lines.append(f"{name}: {err['msg']}")
+            if err["loc"]:
+                lines.append(f"{ENV_PREFIX}{str(err['loc'][0]).upper()}: {err['msg']}")
+            else:  # a rule across fields names its variables itself
+                lines.append(err["msg"].removeprefix("Value error, "))
         raise SettingsError("bad setting: " + "; ".join(lines)) from None

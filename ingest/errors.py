@@ -27,3 +27,13 @@ class Conflict(IngestError):
 class Invalid(IngestError):
     """A well-formed request that breaks a rule (unknown sku, time out of window)."""
     status, title = 422, "Unprocessable request"
+
+
+class TooLarge(IngestError):
+    """An upload over its size limit (counted as the bytes arrive)."""
+    status, title = 413, "Payload too large"
+
+
+class Unsupported(IngestError):
+    """An upload whose bytes are not one of the accepted types."""
+    status, title = 415, "Unsupported media type"

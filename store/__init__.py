@@ -25,6 +25,7 @@ class Store:
     sessions: sessionmaker[Session]
     redis: Any
     extras: dict = field(default_factory=dict)
+    _objects: Any = None  # the object store of creatives, built on first use (store.objects)
     closing: list = field(default_factory=list)  # callbacks run first by ``close`` (e.g. pending writes)
 
     @classmethod
@@ -36,6 +37,18 @@ class Store:
     def transaction(self):
         """``with store.transaction() as session:`` — one use case, one commit."""
         return session_scope(self.sessions)
+
+    @property
+    def objects(self):
+        if self._objects is None:
+            from store.objects import make_object_store
+
+            self._objects = make_object_store(self.settings)
+        return self._objects
+
+    @objects.setter
+    def objects(self, value) -> None:
+        self._objects = value
 
     def on_close(self, callback) -> None:
         self.closing.append(callback)

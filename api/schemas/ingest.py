@@ -165,6 +165,7 @@ class PlayIn(Body):
     ad_id: Id
     played_at: Timestamp
     duration_ms: int = Field(ge=0, le=86_400_000, strict=True)
+    creative_id: Id | None = Field(None, description="the creative played (one of the ad's)")
 
 
 class AdPlaysIn(Body):

@@ -2,6 +2,7 @@
 from store.models.accounts import ApiKey, Device, DeviceStock, Driver, DriverActivity, Screen, User
 from store.models.base import Base
 from store.models.catalogue import Ad, Product, Station, StationStock
+from store.models.creatives import Creative, CreativeObject
 from store.models.events import AdPlay, GpsPoint, IdempotencyKey, OutboxEvent
 from store.models.jobs import JobRun, SchedulerMarker
 from store.models.orders import ORDER_STATUSES, AwaitingPickup, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
@@ -16,7 +17,8 @@ PARTITIONED = {  # table -> partition column
 }
 
 __all__ = [
-    "Ad", "AdPlay", "ApiKey", "AwaitingPickup", "Base", "Device", "DeviceStock", "Driver", "DriverActivity", "GpsPoint",
+    "Ad", "AdPlay", "ApiKey", "AwaitingPickup", "Base", "Creative", "CreativeObject", "Device", "DeviceStock", "Driver",
+    "DriverActivity", "GpsPoint",
     "IdempotencyKey", "JobRun", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
     "Product", "Purchase", "PurchaseLine", "SchedulerMarker", "Screen", "Station", "StationStock", "User",
 ]

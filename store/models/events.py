@@ -52,6 +52,7 @@ class AdPlay(Base):
     device_id: Mapped[int] = mapped_column(Integer)
     driver_id: Mapped[int] = mapped_column(Integer)
     duration_ms: Mapped[int] = mapped_column(Integer)
+    creative_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: plays outlive nothing, creatives go first
     received_at: Mapped[datetime] = created_at_column()
     __table_args__ = (
         Index("ix_ad_plays_ad_played", "ad_id", "played_at"),

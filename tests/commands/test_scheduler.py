@@ -36,7 +36,7 @@ def test_every_job_is_declared_with_an_id_coalesced_and_one_at_a_time(store):
     jobs = job_table()
     assert len({job.id for job in jobs}) == len(jobs)
     assert {"outbox_replay", "day_roll", "reconcile", "self_heal", "pickup_expiry", "partitions",
-            "idempotency_cleanup", "stale_drivers", "key_ttl_sweep", "devices_online"} <= {job.id for job in jobs}
+            "idempotency_cleanup", "stale_drivers", "key_ttl_sweep", "devices_online", "creative_retention"} <= {job.id for job in jobs}
     scheduler = build_scheduler(store, jobs, blocking=False)
     for entry in scheduler.get_jobs():
         assert entry.coalesce is True and entry.max_instances == 1 and entry.misfire_grace_time > 0, entry.id

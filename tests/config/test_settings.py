@@ -22,6 +22,9 @@ def test_defaults_and_env(monkeypatch):
     ("BUYFREE_TIMEZONE", "Mars/Olympus"), ("BUYFREE_LATE_WINDOW_DAYS", "soon"),
     ("BUYFREE_DATABASE_URL", "mysql://x"), ("BUYFREE_REDIS_URL", "memcached://x"),
     ("BUYFREE_ADMIN_TOKEN", "short"),
+    ("BUYFREE_OBJECT_STORE_URL", "/srv/creatives"), ("BUYFREE_OBJECT_STORE_URL", "s3://"),
+    ("BUYFREE_S3_ENDPOINT", "minio:9000"), ("BUYFREE_CREATIVE_MAX_MB", "0"), ("BUYFREE_CREATIVE_MAX_MB", "lots"),
+    ("BUYFREE_S3_ACCESS_KEY", "only-half-of-a-pair"),
 ])
 def test_bad_setting_names_the_variable(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
@@ -58,3 +61,14 @@ def test_readme_lists_every_setting():
     readme = (ROOT / "README.md").read_text()
     missing = [n for n in Settings.model_fields if f"BUYFREE_{n.upper()}" not in readme]
     assert missing == []
+
+
+def test_object_store_settings(monkeypatch):
+    assert load_settings().object_store_url is None and load_settings().creative_max_bytes == 200 * 1024 * 1024
+    for name, value in {"BUYFREE_OBJECT_STORE_URL": "s3://buyfree-creatives/ads", "BUYFREE_S3_ENDPOINT": "http://minio:9000/",
+                        "BUYFREE_S3_ACCESS_KEY": "buyfree", "BUYFREE_S3_SECRET_KEY": "secret-secret",
+                        "BUYFREE_CREATIVE_MAX_MB": "50"}.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.object_store_url == "s3://buyfree-creatives/ads" and settings.s3_endpoint == "http://minio:9000"
+    assert settings.creative_max_bytes == 50 * 1024 * 1024
