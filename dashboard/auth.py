@@ -33,7 +33,7 @@ from stream import rights
 log = logging.getLogger(__name__)
 LOGIN_PATH, LOGOUT_PATH, HOME = "/login", "/logout", "/console"
 CONSOLE_PREFIX = "/console"
-ADMIN_ONLY = ("/console/devices",)
+ADMIN_ONLY = ("/console/devices", "/console/ads")
 ADDRESS_FACTOR = 5  # one address may try several usernames, but not spray them
 CSRF_FIELD, CSRF_KEY, SIGNED_IN_AT, SESSION_ID = "csrf_token", "_csrf", "signed_in_at", "sid"
 

@@ -25,3 +25,7 @@ DEVICES_GRID, DEVICES_ACTIVATED, DEVICES_ONLINE, DEVICES_STOCK, DEVICES_COUNT = 
 REPORT_KIND, REPORT_DATES, REPORT_GROUPS, REPORT_STATION, REPORT_BOM = (
     "report-kind", "report-dates", "report-groups", "report-station", "report-bom")
 REPORT_SALES_LINK, REPORT_ORDERS_LINK, REPORT_ERROR = "report-sales-link", "report-orders-link", "report-error"
+# ads (/console/ads)
+ADS_TABLE, AD_DETAIL, AD_CREATIVES = "ads-table", "ad-detail", "ad-creatives"
+CREATIVE_FILE, CREATIVE_FILE_SLOT, CREATIVE_UPLOAD, CREATIVE_PROGRESS, CREATIVE_STATUS = (
+    "creative-file", "creative-file-slot", "creative-upload", "creative-progress", "creative-status")

@@ -9,8 +9,8 @@ from store import get_store
 from store.models import Station
 
 NAV = (("/console", "今日 Today"), ("/console/orders", "订单 Orders"), ("/console/devices", "设备 Devices"),
-       ("/console/reports", "报表 Reports"), ("/screen", "大屏 Screen"))
-ADMIN_ONLY = {"/console/devices"}
+       ("/console/ads", "广告 Ads"), ("/console/reports", "报表 Reports"), ("/screen", "大屏 Screen"))
+ADMIN_ONLY = {"/console/devices", "/console/ads"}
 
 
 def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dash
 
-from dashboard.console import desk, devices, orders, reports
+from dashboard.console import ads, desk, devices, orders, reports
 
 dash.register_page(__name__, path="/console", title="BuyFree · 控制台 Console", layout=desk.layout)
 dash.register_page(__name__ + ".orders", path="/console/orders", title="BuyFree · 订单 Orders",
@@ -12,3 +12,4 @@ dash.register_page(__name__ + ".devices", path="/console/devices", title="BuyFre
                    layout=devices.layout)
 dash.register_page(__name__ + ".reports", path="/console/reports", title="BuyFree · 报表 Reports",
                    layout=reports.layout)
+dash.register_page(__name__ + ".ads", path="/console/ads", title="BuyFree · 广告 Ads", layout=ads.layout)
