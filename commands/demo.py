@@ -12,6 +12,7 @@ import atexit
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from commands.demo_creatives import seed_creatives
 from commands.demo_data import ADS, DRIVERS, PRODUCTS, STATIONS
 from commands.serve import migrate, run_gunicorn
 from config import load_settings
@@ -58,9 +59,10 @@ def seed(store, manager_password: str) -> dict:
         driver = catalogue.create_driver(store, name=name, car_plate=plate, phone=f"138{rng.randint(10**7, 10**8 - 1)}").row
         catalogue.create_device(store, serial=f"BF-DEV-{index + 1:05d}", driver_id=driver.id)
     starts = datetime.now(timezone.utc) - timedelta(days=14)
-    for title, advertiser, expected, price in ADS:
-        catalogue.create_ad(store, title=title, advertiser=advertiser, expected_plays=expected,
-                            price_per_play_cents=price, starts_at=starts, ends_at=starts + timedelta(days=90))
+    ads = [catalogue.create_ad(store, title=title, advertiser=advertiser, expected_plays=expected,
+                               price_per_play_cents=price, starts_at=starts, ends_at=starts + timedelta(days=90)).row
+           for title, advertiser, expected, price in ADS]
+    seed_creatives(store, ads)
     # Devices start with a few of each product, as if stocked before the demo.
     with store.transaction() as session:
         products = session.scalars(select(Product.id)).all()

@@ -56,12 +56,38 @@ class ApiClient:
                 time.sleep(0.2 * 2 ** attempt)
                 continue
             break
+        self._count(method, label, status, str(body), allow)
+        return status or 0, body
+
+    def playlist(self, token: str, etag: str | None) -> tuple[int, object, str | None]:
+        """``GET /devices/me/playlist`` with ``If-None-Match``: (status, body or None on 304, ETag)."""
+        headers = {"Authorization": f"Bearer {token}", **({"If-None-Match": etag} if etag else {})}
+        try:
+            response = self.http.get(self.base + "/devices/me/playlist", headers=headers, timeout=self.timeout)
+        except requests.RequestException as exc:
+            self._count("GET", "/devices/me/playlist", None, str(exc))
+            return 0, None, etag
+        self._count("GET", "/devices/me/playlist", response.status_code, response.text[:300], allow=(304,))
+        body = response.json() if response.status_code == 200 else None
+        return response.status_code, body, response.headers.get("ETag", etag)
+
+    def fetch_creative(self, url: str) -> int:
+        """The first KiB of a creative (a device checks its URL before it downloads the rest)."""
+        target = self.root + url if url.startswith("/") else url  # an app URL, or the S3 store's presigned one
+        try:
+            status = self.http.get(target, headers={"Range": "bytes=0-1023"}, timeout=self.timeout).status_code
+        except requests.RequestException as exc:
+            self._count("GET", "/creatives/{id}", None, str(exc))
+            return 0
+        self._count("GET", "/creatives/{id}", status, "")
+        return status
+
+    def _count(self, method: str, label: str, status: int | None, body: str, allow: tuple[int, ...] = ()) -> None:
         self.tally[(method, label, status if status is not None else "error")] += 1
         if status is None or not (200 <= status < 300 or status in allow):
-            message = f"{method} {label} -> {status}: {str(body)[:300]}"
+            message = f"{method} {label} -> {status}: {body[:300]}"
             self.unexpected.append(message)
             log.warning("unexpected answer: %s", message)
-        return status or 0, body
 
     def require(self, method: str, path: str, **kwargs):
         """A call that must succeed (setup steps): raises on anything but 2xx."""

@@ -22,7 +22,7 @@ PAYMENTS = ["alipay"] * 5 + ["wechat"] * 4 + ["card", "cash"]
 LOW_MARK, TARGET = 2, 12          # restock when products fall to LOW_MARK; buy up to TARGET
 OFFLINE_CHANCE = 0.004            # per step: a device loses its network...
 OFFLINE_STEPS = (15, 60)          # ...for this many steps, buffering its sales
-HEARTBEAT_EVERY, LOCATIONS_EVERY, ADS_EVERY = 20, 3, 10
+HEARTBEAT_EVERY, LOCATIONS_EVERY, ADS_EVERY, PLAYLIST_EVERY = 20, 3, 10, 30
 AD_CHANCE, TOP_UP_CHANCE, RETRY_AFTER = 0.3, 0.01, 10
 
 
@@ -38,6 +38,8 @@ class Totals:
     location_points: int = 0
     ad_plays: int = 0
     heartbeats: int = 0
+    playlists: int = 0
+    creatives_fetched: int = 0
     batch_items: Counter = field(default_factory=Counter)
 
 
@@ -53,6 +55,9 @@ class Car:
     points: list = field(default_factory=list)
     plays: list = field(default_factory=list)
     wait: int = 0                     # steps before the next restock attempt
+    playlist: list = field(default_factory=list)  # the items of the device's last playlist
+    etag: str | None = None
+    fetched: set = field(default_factory=set)     # sha256 of the creatives already on the device
 
 
 class Fleet:
@@ -100,7 +105,13 @@ class Fleet:
             self._restock(car)
             if (step + index) % LOCATIONS_EVERY == 0 and car.points:
                 self._send_locations(car)
-            if self.world.ads and self.rng.random() < AD_CHANCE:
+            if not car.offline and (car.etag is None or (step + index) % PLAYLIST_EVERY == 0):  # at start, then now and then
+                self._refresh_playlist(car)
+            if car.playlist and self.rng.random() < AD_CHANCE:
+                item = self.rng.choice(car.playlist)  # what the device has on screen: proof of play per creative
+                car.plays.append({"ad_id": item["ad_id"], "creative_id": item["creative_id"], "played_at": stamp,
+                                  "duration_ms": item["duration_ms"] or 15000})
+            elif self.world.ads and self.rng.random() < AD_CHANCE:
                 car.plays.append({"ad_id": self.rng.choice(self.world.ads), "played_at": stamp,
                                   "duration_ms": self.rng.choice((15000, 15000, 30000))})
             if not car.offline and (step + index) % ADS_EVERY == 0 and car.plays:
@@ -253,6 +264,17 @@ class Fleet:
                                      json={"points": points})
         if status == 202:
             self.totals.location_points += len(points)
+
+    def _refresh_playlist(self, car: Car) -> None:
+        """The playlist (304 while it is unchanged), then the first bytes of each creative not yet fetched."""
+        status, body, car.etag = self.client.playlist(car.info["device_key"], car.etag)
+        self.totals.playlists += status in (200, 304)
+        if status == 200:
+            car.playlist = body["items"]
+            for item in car.playlist:
+                if item["sha256"] not in car.fetched and self.client.fetch_creative(item["url"]) in (200, 206):
+                    car.fetched.add(item["sha256"])
+                    self.totals.creatives_fetched += 1
 
     def _send_plays(self, car: Car) -> None:
         plays, car.plays = car.plays[:500], car.plays[500:]

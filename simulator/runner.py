@@ -108,7 +108,8 @@ def summary(result: Result) -> str:
         f"  purchases        {t.purchases:8d}  {yuan(t.purchase_cents):>14}  ({t.buffered} uploaded late in batches)",
         f"  restock orders   {t.orders:8d}  {yuan(t.order_cents):>14}  ({t.pickups} picked up, "
         f"{t.refused_restocks} refused: out of stock)",
-        f"  ad plays {t.ad_plays}, GPS points {t.location_points}, heartbeats {t.heartbeats}",
+        f"  ad plays {t.ad_plays}, GPS points {t.location_points}, heartbeats {t.heartbeats}, "
+        f"playlists {t.playlists} ({t.creatives_fetched} creatives fetched)",
         "  requests by endpoint and status:",
     ]
     for (method, path, status), n in sorted(result.tally.items(), key=lambda kv: (kv[0][1], kv[0][0], str(kv[0][2]))):

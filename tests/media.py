@@ -22,12 +22,14 @@ def image(fmt: str, size=(640, 360), color=(220, 40, 40)) -> bytes:
 
 
 @cache
-def video(fmt: str, seconds: float = 2.0, size=(320, 180), fps: int = 24) -> bytes:
-    """An MP4 (MPEG-4 part 2) or WebM (VP8) clip of ``seconds``."""
+def video(fmt: str, seconds: float = 2.0, size=(320, 180), fps: int = 6) -> bytes:
+    """An MP4 (MPEG-4 part 2) or WebM (VP8) clip of ``seconds`` (few frames: libvpx is slow to encode)."""
     out = io.BytesIO()
     with av.open(out, "w", format=fmt) as container:
         stream = container.add_stream("mpeg4" if fmt == "mp4" else "libvpx", rate=fps)
         stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        if fmt == "webm":
+            stream.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0"}
         for i in range(int(seconds * fps)):
             frame = np.zeros((size[1], size[0], 3), np.uint8)
             frame[:, : (i * 7) % size[0]] = (30, 120, 220)

@@ -9,7 +9,7 @@ from store.redis import cluster_credentials, cluster_nodes
 from tests.deploy.compose import (ENV_EXAMPLE, ROOT, MissingVariable, active_services, load, raw,
                                   read_env_file)
 
-CORE = {"postgres", "redis", "migrate", "web", "scheduler", "proxy"}
+CORE = {"postgres", "redis", "minio", "minio-init", "migrate", "web", "scheduler", "proxy"}
 NODES = {"redis-node-1": 7001, "redis-node-2": 7002, "redis-node-3": 7003}
 SECRET = re.compile(r"PASSWORD|TOKEN|SECRET|AUTH|_KEY$", re.I)
 
@@ -49,11 +49,12 @@ def test_every_server_has_a_health_check_and_a_restart_policy(doc):
     assert "redis-cli ping" in " ".join(services["redis"]["healthcheck"]["test"])
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "/app/deploy/healthcheck.py"]
     assert "/healthz" in (ROOT / "deploy/healthcheck.py").read_text()
-    for name in ("postgres", "redis", "web", "scheduler", "proxy", *NODES):
+    assert services["minio"]["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
+    for name in ("postgres", "redis", "minio", "web", "scheduler", "proxy", *NODES):
         assert services[name]["restart"] == "unless-stopped", name
-    for name in ("migrate", "redis-cluster-create"):
+    for name in ("migrate", "minio-init", "redis-cluster-create"):
         assert services[name]["restart"] == "no", name  # one-shot steps run once
-    for name in ("postgres", "redis", "web", "proxy", *NODES):
+    for name in ("postgres", "redis", "minio", "web", "proxy", *NODES):
         check = services[name]["healthcheck"]
         assert check["interval"] and check["retries"] >= 3, name
 
@@ -67,6 +68,7 @@ def test_start_order_waits_for_health_and_the_migration(doc):
         assert wanted["postgres"]["condition"] == "service_healthy"
         assert wanted["redis"]["condition"] == "service_healthy"
         assert wanted["migrate"]["condition"] == "service_completed_successfully"
+        assert wanted["minio-init"]["condition"] == "service_completed_successfully"  # the bucket exists
         # the cluster's create step when the profile is on; nothing to wait for when it is off
         assert wanted["redis-cluster-create"] == {"condition": "service_completed_successfully", "required": False}
     assert services["scheduler"]["command"] == ["python", "app.py", "scheduler"]
@@ -107,7 +109,7 @@ def test_secrets_come_only_from_the_env_file():
                 assert "${" in str(value), (name, key)
     # Without them Compose refuses to start, naming the variable.
     for missing in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "REDIS_PASSWORD", "BUYFREE_ADMIN_TOKEN",
-                    "BUYFREE_SECRET_KEY"):
+                    "BUYFREE_SECRET_KEY", "MINIO_ROOT_PASSWORD", "MINIO_APP_SECRET_KEY"):
         env = {k: v for k, v in example.items() if k != missing}
         with pytest.raises(MissingVariable, match=missing):
             load(env)
@@ -126,6 +128,25 @@ def test_the_env_example_gives_the_app_valid_settings(doc):
     assert web["command"] == ["gunicorn", "-c", "/app/gunicorn.conf.py"]
     assert int(web["stop_grace_period"].rstrip("s")) > settings.web_graceful_timeout
     assert doc["services"]["scheduler"]["environment"]["BUYFREE_DATABASE_URL"] == settings.database_url
+    # creatives: the bucket the init step makes, with the user it makes, on the MinIO service
+    init = doc["services"]["minio-init"]["environment"]
+    assert settings.object_store_url == f"s3://{init['MINIO_BUCKET']}" and settings.s3_endpoint == "http://minio:9000"
+    assert (settings.s3_access_key, settings.s3_secret_key) == (init["MINIO_APP_ACCESS_KEY"],
+                                                                init["MINIO_APP_SECRET_KEY"])
+    assert settings.s3_access_key != doc["services"]["minio"]["environment"]["MINIO_ROOT_USER"]  # not the root account
+    assert doc["services"]["scheduler"]["environment"]["BUYFREE_OBJECT_STORE_URL"] == settings.object_store_url
+
+
+def test_minio_keeps_its_data_and_the_init_step_makes_the_bucket_and_a_bucket_only_user(doc):
+    minio, init = doc["services"]["minio"], doc["services"]["minio-init"]
+    assert minio["command"][:2] == ["server", "/data"] and "miniodata:/data" in minio["volumes"]
+    assert "miniodata" in doc["volumes"] and minio["ports"] == ["9000:9000"]
+    assert depends(init) == {"minio": {"condition": "service_healthy"}}
+    assert init["entrypoint"] == ["sh", "/deploy/minio/init.sh"]
+    script = (ROOT / "deploy/minio/init.sh").read_text()
+    assert "mc mb --ignore-existing \"local/$MINIO_BUCKET\"" in script
+    assert "arn:aws:s3:::$MINIO_BUCKET/*" in script and "mc admin user add" in script
+    assert re.search(r"^set -eu$", script, re.M)
 
 
 def test_cluster_profile_has_three_nodes_and_a_create_step():

@@ -22,20 +22,39 @@ def _figures(api) -> dict:
     return out
 
 
-def test_seeded_runs_are_accepted_and_repeatable(api, store, live_server, tmp_path):
+def _ad_with_a_creative(api, client) -> dict:
+    from tests.api.test_creatives import make_ad, upload
+    from tests.media import image
+
+    ad = make_ad(api, title="Sim creative ad", expected=10**6)
+    assert upload(client, ad["id"], image("PNG")).status_code == 201
+    return ad
+
+
+def test_seeded_runs_are_accepted_and_repeatable(api, client, store, live_server, tmp_path):
+    ad = _ad_with_a_creative(api, client)
     first = _run(live_server, tmp_path / "one.json")
     figures = _figures(api)
+    with store.engine.connect() as conn:
+        from sqlalchemy import text
+
+        named = conn.execute(text("SELECT count(*) FROM ad_plays WHERE ad_id = :ad AND creative_id IS NOT NULL"),
+                             {"ad": ad["id"]}).scalar()
     reset_data(store)
+    _ad_with_a_creative(api, client)
     second = _run(live_server, tmp_path / "two.json")
 
     for result in (first, second):
         assert result.unexpected == []
         for (method, path, status), _ in result.tally.items():
-            assert 200 <= status < 300 or (status == 409 and path == "/replenishments"), (method, path, status)
+            assert 200 <= status < 300 or (status == 409 and path == "/replenishments") or \
+                (status == 304 and path == "/devices/me/playlist"), (method, path, status)
     t = first.totals
     # The run exercised every behaviour: sales (some uploaded late), restocks and pickups, ads, GPS.
     assert t.purchases > 0 and t.buffered > 0 and t.orders > 0 and t.pickups > 0
     assert t.ad_plays > 0 and t.location_points > 0 and t.heartbeats >= 4
+    # devices fetched their playlist and the creative, and reported plays of it by creative
+    assert t.playlists > 0 and t.creatives_fetched == 4 and named > 0
     assert first.totals == second.totals
     assert figures == _figures(api)
     assert figures["retail"]["amount_cents"] == t.purchase_cents

@@ -1,0 +1,29 @@
+"""The demo's seed: every ad gets creatives drawn on the spot, stored like an upload, in the playlist."""
+from sqlalchemy import select
+
+from analytics import queries
+from commands.demo import seed
+from commands.demo_data import ADS
+from store.models import Ad, Creative
+
+
+def test_demo_ads_get_generated_creatives_that_devices_can_play(store, tmp_path):
+    from store.objects.directory import DirectoryStore
+
+    previous, store.objects = store.objects, DirectoryStore(tmp_path / "objects")
+    try:
+        seed(store, "demo-password-123")
+        with store.sessions() as session:
+            ads = session.scalars(select(Ad).order_by(Ad.id)).all()
+            rows = session.scalars(select(Creative).order_by(Creative.id)).all()
+        assert len(ads) == len(ADS)
+        by_ad = {ad.id: [c for c in rows if c.ad_id == ad.id] for ad in ads}
+        assert all(len(found) >= 2 for found in by_ad.values())
+        first = by_ad[ads[0].id]
+        assert first[0].content_type == "video/mp4" and first[0].duration_ms >= 3000 and first[0].thumbnail_sha256
+        assert {c.content_type for c in rows} == {"video/mp4", "image/jpeg", "image/webp"}
+        assert all(store.objects.exists(c.sha256) and (c.width, c.height) in ((1280, 720), (640, 360)) for c in rows)
+        playlist = queries.playlist(store)
+        assert {i["ad_id"] for i in playlist} == {ad.id for ad in ads} and len(playlist) == len(rows)
+    finally:
+        store.objects = previous
