@@ -80,7 +80,7 @@ def upload_creative(ad_id: int):
     if too_large is not None:
         raise too_large
     creatives.require_ad(store, ad_id)  # 404 before a byte of the body is read
-    body, created = creatives.add_creative(store, ad_id, file_chunks(), limit)
+    body, created = creatives.add_creative(store, ad_id, file_chunks(limit), limit)
     return body, 201 if created else 200
 
 

@@ -16,6 +16,7 @@ from werkzeug.sansio.multipart import Data, Epilogue, Field, File, MultipartDeco
 from api.errors import ApiError, BadRequest, Unprocessable
 
 READ = 256 * 1024
+FRAME = 64 * 1024  # room for the multipart boundaries and part headers around the file
 FORM_MEMORY = 1024 * 1024  # what the decoder may buffer between two events (headers, a small field)
 MAX_PARTS = 10
 
@@ -31,18 +32,26 @@ def multipart_boundary() -> bytes:
     return boundary.encode("latin-1")
 
 
-def file_chunks(field: str = "file") -> Iterator[bytes]:
+def file_chunks(limit: int, field: str = "file") -> Iterator[bytes]:
     """The bytes of the one file part named ``field``, chunk by chunk; other parts are skipped.
 
+    The body's limit is this upload's own (``limit`` plus the multipart frame), not the API's
+    2 MiB: werkzeug counts the bytes as they are read, a chunked body's too, and stops there.
     An upload that ends before its closing boundary (a client that went away, a cut
     connection) raises 400 here, so the caller stores nothing.
     """
     decoder = MultipartDecoder(multipart_boundary(), max_form_memory_size=FORM_MEMORY, max_parts=MAX_PARTS)
-    stream = request.stream
+    request.max_content_length = limit + FRAME  # before the stream is first touched: it is built with the limit
+    try:
+        stream = request.stream
+    except RequestEntityTooLarge:
+        raise too_large(limit) from None
     current, found = None, False
     while True:
         try:
             data = stream.read(READ)
+        except RequestEntityTooLarge:
+            raise too_large(limit) from None
         except ClientDisconnected:
             raise BadRequest("The upload broke off before its end; nothing was stored",
                              title="Incomplete upload") from None
@@ -75,9 +84,13 @@ def file_chunks(field: str = "file") -> Iterator[bytes]:
         raise Unprocessable.field(field, "is required: a multipart part named `file` with a filename")
 
 
+def too_large(limit: int) -> ApiError:
+    return BadRequest(f"The upload is larger than {limit // (1024 * 1024)} MB; nothing was stored", status=413,
+                      title="Payload too large", errors=[{"field": "file", "message": "is too large"}])
+
+
 def declared_too_large(limit: int) -> ApiError | None:
-    """413 straight away when the declared length cannot fit (the file plus a generous multipart frame)."""
-    if request.content_length is not None and request.content_length > limit + 64 * 1024:
-        return BadRequest(f"The upload is larger than {limit // (1024 * 1024)} MB", status=413,
-                          title="Payload too large")
+    """413 straight away when the declared length cannot fit (the file plus the multipart frame)."""
+    if request.content_length is not None and request.content_length > limit + FRAME:
+        return too_large(limit)
     return None

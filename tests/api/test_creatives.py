@@ -103,6 +103,39 @@ def test_over_the_limit_is_413_while_reading_and_nothing_is_stored(api, client, 
     assert declared.status_code == 413
 
 
+def noise_png(megabytes: float) -> bytes:
+    import os
+
+    from PIL import Image
+
+    side = int((megabytes * 1024 * 1024 / 3) ** 0.5) + 1
+    out = io.BytesIO()
+    Image.frombytes("RGB", (side, side), os.urandom(side * side * 3)).save(out, "PNG", compress_level=0)
+    return out.getvalue()
+
+
+def test_uploads_are_the_one_exception_to_the_2_mib_body_limit(api, client, store, objects, monkeypatch):
+    """Every other body stops at 2 MiB; an upload's limit is BUYFREE_CREATIVE_MAX_MB, chunked or not."""
+    ad = make_ad(api)
+    big = noise_png(3)
+    assert len(big) > 3 * 1024 * 1024
+    assert upload(client, ad["id"], big).status_code == 201
+    too_big_json = api.post("/ads", {"title": "x" * (3 * 1024 * 1024)})
+    assert too_big_json.status_code == 413  # the API's own limit still holds elsewhere
+    boundary = "----chunked"
+    other = noise_png(2.5)
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"b.png\"\r\n\r\n").encode() \
+        + other + f"\r\n--{boundary}--\r\n".encode()
+    chunked = {"headers": {**auth(ADMIN_TOKEN), "Content-Type": f"multipart/form-data; boundary={boundary}",
+                           "Transfer-Encoding": "chunked"}, "environ_overrides": {"wsgi.input_terminated": True}}
+    reply = client.post(f"/api/v1/ads/{ad['id']}/creatives", input_stream=io.BytesIO(body), **chunked)
+    assert reply.status_code == 201 and reply.get_json()["bytes"] == len(other)
+    monkeypatch.setattr(store.settings, "creative_max_mb", 2)  # now the same chunked body is over the limit
+    before = stored_names(objects)
+    reply = client.post(f"/api/v1/ads/{ad['id']}/creatives", input_stream=io.BytesIO(body + b""), **chunked)
+    assert reply.status_code == 413 and stored_names(objects) == before and spool_files(objects) == []
+
+
 def test_the_same_bytes_twice_are_one_object_and_one_creative_per_ad(api, client, store, objects):
     ad, other = make_ad(api), make_ad(api, title="Other campaign")
     data = image("JPEG")
