@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 
 from tests.helpers import ADMIN_TOKEN, SECRET_KEY, Api
-from tests.objects import backend, s3_endpoint  # noqa: F401  (fixtures: both object-store backends)
+from tests.objects import backend, objects, s3_endpoint  # noqa: F401  (fixtures: both object-store backends)
 
 ROOT = Path(__file__).resolve().parents[1]
 

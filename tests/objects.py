@@ -55,3 +55,12 @@ def spool_files(backend) -> list[Path]:
 @pytest.fixture(params=["directory", "s3"])
 def backend(request, tmp_path):
     return make_backend(request.param, tmp_path, request)
+
+
+@pytest.fixture
+def objects(store, backend):
+    """The app's object store is ``backend`` for the length of the test (``pytest.mark.usefixtures("objects")``)."""
+    previous = store.objects
+    store.objects = backend
+    yield backend
+    store.objects = previous

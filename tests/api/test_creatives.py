@@ -18,13 +18,7 @@ from tests.objects import spool_files, stored_names
 SHANGHAI = timezone(timedelta(hours=8))
 
 
-@pytest.fixture(autouse=True)
-def objects(store, backend):
-    """The app's object store is the backend under test for the length of the test."""
-    previous = store.objects
-    store.objects = backend
-    yield backend
-    store.objects = previous
+pytestmark = pytest.mark.usefixtures("objects")  # every test on both backends (tests/objects.py)
 
 
 def make_ad(api, starts=None, ends=None, expected=1000, **kw) -> dict:

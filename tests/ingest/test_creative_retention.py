@@ -14,12 +14,7 @@ from tests.media import image
 from tests.objects import stored_names
 
 
-@pytest.fixture(autouse=True)
-def objects(store, backend):
-    previous = store.objects
-    store.objects = backend
-    yield backend
-    store.objects = previous
+pytestmark = pytest.mark.usefixtures("objects")  # every test on both backends (tests/objects.py)
 
 
 def test_ended_ads_lose_their_creatives_once_no_ad_uses_the_bytes(api, client, store, objects):
