@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from dashboard.screen import ids
+from dashboard.screen import ids, live
 
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("year", "Year"), ("total", "Total")]
 MONEY_KPIS = [(ids.KPI_TODAY, "今日 Today"), (ids.KPI_WEEK, "本周 Week"), (ids.KPI_MONTH, "本月 Month"),
@@ -59,7 +59,8 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                  (ids.KPI_ACTIVE, "活跃司机 Drivers")])
     return html.Div(className="screen" + (" screen-station" if station else ""), children=[
         dcc.Store(id=ids.CONTEXT, data={"token": token}),
-        dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),
+        dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),  # off while the live stream is up
+        *live.components(token, station, refresh_ms),
         html.Header(className="screen-head", children=[
             html.Div([html.Div("BuyFree", className="brand"), html.Div("车载售卖实时大屏 Live sales wall",
                                                                        className="brand-sub")]),

@@ -6,6 +6,8 @@ station's link showing only that station, a revoked link refused.
 """
 from __future__ import annotations
 
+import time
+
 import pytest
 import requests
 from selenium.webdriver.common.by import By
@@ -68,11 +70,34 @@ def test_platform_wall_shows_the_api_figures(api, live_server, browser, artifact
     # Redis goes down: the wall says so and keeps its figures.
     from store.redis import make_redis
 
+    # Redis goes down: the live stream drops (its subscriber loses Redis), the wall says it is
+    # reconnecting, its fallback poll says why, and it keeps its figures.
+    from stream import hub_for
+
+    assert browser.find_element(By.ID, "screen-live").get_attribute("data-stream-state") == "live"
     monkeypatch.setattr(store, "redis", make_redis("redis://127.0.0.1:9/0"))
-    wait_for(lambda: "Redis" in text_of(browser, "screen-status"), message="the Redis-down notice")
+    hub_for(store).pubsub.close()  # the subscriber's connection goes with the server
+    wait_for(lambda: "Reconnecting" in text_of(browser, "screen-status") or "Redis" in text_of(browser, "screen-status"),
+             message="the reconnecting notice")
+    wait_for(lambda: "Redis" in text_of(browser, "screen-status"), timeout=20, message="the Redis-down notice")
     assert kpis_on_screen(browser) == expected
     monkeypatch.undo()
+    wait_for(lambda: browser.find_element(By.ID, "screen-live").get_attribute("data-stream-state") == "live",
+             timeout=40, message="the stream back by itself")
     wait_for(lambda: text_of(browser, "screen-status") == "", message="the notice to clear")
+
+    # A sale moves the wall by the stream: 201 to the figure on the screen, timed.
+    driver = traffic["drivers"][1]
+    cola = traffic["products"][0]
+    before = text_of(browser, "kpi-today")
+    body = {"items": [{"station_id": traffic["stations"][1]["id"], "sku": cola["sku"], "quantity": 10}],
+            "payment": {"method": "alipay", "reference": "e2e-live"}}
+    reply = api.post("/replenishments", body, token=driver["api_key"], headers={"Idempotency-Key": "e2e-live"})
+    sent = time.monotonic()
+    assert reply.status_code == 201, reply.get_json()
+    wait_for(lambda: text_of(browser, "kpi-today") != before, timeout=5, interval=0.01, message="the new figure")
+    print(f"\n201 to the wall's kpi-today changing in Chromium: {(time.monotonic() - sent) * 1000:.0f} ms")
+    assert text_of(browser, "kpi-today") == expected_kpis(api, "platform")["kpi-today"]
 
     # Revoked: the open wall goes blank at its next refresh, and the link answers 404.
     assert api.delete(f"/screens/{screen['id']}").status_code == 204
