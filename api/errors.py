@@ -1,12 +1,15 @@
-"""The one errors module: every failure leaves as ``application/problem+json`` (RFC 9457)."""
+"""The one errors module: every failure leaves as ``application/problem+json`` (RFC 9457), except
+what a person opened in a browser outside ``/api``: that gets the dashboard's page when it is mounted."""
 from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, json
+from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from config import ERROR_PAGE
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +112,9 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         if not _wants_problem():
-            return exc
+            # A description the code set says more than Werkzeug's stock English sentence.
+            own = exc.description if exc.description != type(exc).description else None
+            return exc if (exc.code or 500) < 400 else _page(exc.code or 500, own, exc)
         return problem(exc.code or 500, exc.name, exc.description)
 
     @app.errorhandler(OperationalError)
@@ -125,6 +130,8 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(exc):
         log.exception("unhandled error")
+        if not _wants_problem() and _page_renderer() is not None:
+            return _page(500, None, None)
         return problem(500, "Internal server error", "The request failed; it was logged")
 
     register_family(app)
@@ -142,7 +149,19 @@ def register_family(app: Flask) -> None:
         return problem(exc.status, exc.title, exc.detail, errors)
 
 
-def _wants_problem() -> bool:
-    from flask import request
+def _page_renderer():
+    # Pages a person opens get the dashboard's page; Dash's own JSON requests keep the plain answer.
+    if request.method not in ("GET", "HEAD") or request.path.startswith("/_dash"):
+        return None
+    return current_app.extensions.get(ERROR_PAGE)  # the dashboard's HTML pages, when mounted
 
+
+def _page(status: int, detail: str | None, exc: HTTPException | None):
+    render = _page_renderer()
+    if render is None:
+        return exc if exc is not None else problem(status, "Internal server error")
+    return render(status, detail)
+
+
+def _wants_problem() -> bool:
     return request.path.startswith("/api/") or request.path in ("/healthz", "/readyz", "/metrics")

@@ -1,7 +1,10 @@
 """Settings from ``BUYFREE_*`` variables, typed and checked at start."""
 from config.settings import Settings, SettingsError, load_settings
 
-__all__ = ["Settings", "SettingsError", "load_settings", "init_app"]
+__all__ = ["Settings", "SettingsError", "load_settings", "init_app", "ERROR_PAGE"]
+
+# app.extensions key: the HTML error page renderer the dashboard mounts; api.errors uses it for page requests.
+ERROR_PAGE = "buyfree.error_page"
 
 
 def init_app(app, settings: Settings) -> None:

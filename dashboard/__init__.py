@@ -14,7 +14,8 @@ import pandas  # noqa: F401  plotly's JSON encoder imports pandas lazily: thread
 #                first import see a half-initialised module ("partially initialized module 'pandas'")
 from flask import Flask
 
-from dashboard import access, auth, hooks
+from dashboard import access, auth, delivery, errors, hooks
+from dashboard.delivery import DashApp
 from dashboard.screen import routes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -28,7 +29,7 @@ def build_dash() -> dash.Dash:
     """The process's Dash app, not yet attached to a server."""
     global _dash_app
     if _dash_app is None:
-        _dash_app = dash.Dash(
+        _dash_app = DashApp(
             __name__, server=False, use_pages=True,
             # Resolved against this module otherwise: point at the top-level folders explicitly.
             pages_folder=str(PAGES), assets_folder=str(ASSETS),
@@ -38,16 +39,21 @@ def build_dash() -> dash.Dash:
             suppress_callback_exceptions=True,  # pages' ids are not all in the first layout
             serve_locally=True,  # intranet walls have no CDN
         )
+        # The pages are Chinese first, English beside it (axe: every page names its language).
+        _dash_app.index_string = _dash_app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     return _dash_app
 
 
 def init_app(server: Flask) -> dash.Dash:
-    """Mount sign-in, the screen guards and the map routes, then Dash; their hooks run for the pages only."""
+    """Mount sign-in, the screen guards and the map routes, what the browser downloads, the error pages,
+    then Dash; their hooks run for the pages only."""
     api_before = list(server.before_request_funcs.get(None, ()))
     api_after = list(server.after_request_funcs.get(None, ()))
     auth.init_app(server)
     access.init_app(server)
     routes.init_app(server)
+    delivery.init_app(server)
+    errors.init_app(server)
     app = build_dash()
     ours = list(server.before_request_funcs.get(None, ()))
     app.init_app(server)

@@ -99,7 +99,7 @@ def guard():
     match = KIOSK_PATH.match(path)
     if match:
         if kiosk_scope(match["token"]) is None:
-            abort(404, description="This kiosk link is unknown or has been revoked.")
+            abort(404, description="此大屏链接不存在或已撤销 This wall link is unknown or has been revoked.")
         return None
     rule = request.url_rule
     # Dash answers every unknown GET with its index page; only real pages may get it.

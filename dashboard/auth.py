@@ -244,7 +244,7 @@ def guard():
     if not current_user.is_authenticated:
         return redirect(f"{LOGIN_PATH}?next={quote(request.full_path.rstrip('?'))}")
     if path.rstrip("/") in ADMIN_ONLY and not current_user.is_admin:
-        return login_page.message("无权访问 Forbidden", "此页面仅限管理员 Admins only", 403)
+        abort(403, description="此页面仅限管理员 This page is for admins only.")
     return None
 
 

@@ -7,6 +7,7 @@ _PAGE = """<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>BuyFree · {{ title }}</title>
+<link rel="icon" href="/favicon.ico">
 <style>
   body { margin: 0; min-height: 100vh; display: grid; place-items: center; background: #070d1a;
          font-family: "Noto Sans CJK SC", "Microsoft YaHei", system-ui, sans-serif; color: #e2e8f0; }
@@ -19,6 +20,13 @@ _PAGE = """<!doctype html>
   button { padding: 9px; border: 0; border-radius: 6px; background: #38bdf8; color: #070d1a;
            font-weight: 700; font-size: 16px; cursor: pointer; }
   .error { color: #fca5a5; font-size: 14px; margin: 0; }
+  .box { width: 420px; }
+  .code { font-size: 56px; font-weight: 800; color: #fbbf24; line-height: 1; margin: 0; }
+  .detail { color: #cbd5e1; font-size: 15px; margin: 0; line-height: 1.5; }
+  nav { display: flex; flex-wrap: wrap; gap: 8px; margin-top: 6px; }
+  nav a { color: #070d1a; background: #38bdf8; border-radius: 6px; padding: 7px 12px; text-decoration: none;
+          font-weight: 700; font-size: 15px; }
+  nav a.quiet { background: transparent; color: #7dd3fc; border: 1px solid #1e2d4a; }
 </style></head><body>
 {% if kind == "login" %}
 <form method="post" action="{{ action }}" autocomplete="on">
@@ -37,9 +45,18 @@ _PAGE = """<!doctype html>
   <input type="hidden" name="csrf_token" value="{{ csrf }}">
   <button type="submit" id="logout-submit">退出 Sign out</button>
 </form>
+{% elif kind == "error" %}
+<main class="box">
+  <p class="code">{{ code }}</p>
+  <h1>{{ title }}</h1>
+  <p class="detail" role="alert">{{ error }}</p>
+  <nav aria-label="返回 Ways back">{% for href, label, quiet in links %}
+    <a href="{{ href }}"{% if quiet %} class="quiet"{% endif %}>{{ label }}</a>{% endfor %}
+  </nav>
+</main>
 {% else %}
-<div class="box"><h1>{{ title }}</h1><p class="error" role="alert">{{ error }}</p>
-<a href="/login" style="color:#38bdf8">返回登录 Back to sign-in</a></div>
+<main class="box"><h1>{{ title }}</h1><p class="error" role="alert">{{ error }}</p>
+<a href="/login" style="color:#38bdf8">返回登录 Back to sign-in</a></main>
 {% endif %}
 </body></html>"""
 
@@ -51,6 +68,12 @@ def login(action: str, csrf: str, username: str = "", error: str | None = None, 
 
 def logout(csrf: str):
     return render_template_string(_PAGE, kind="logout", title="退出 Sign out", csrf=csrf), 200, _NO_STORE
+
+
+def error(code: int, title: str, detail: str, links: list[tuple[str, str, bool]]):
+    """An error page (403, 404, 500) with the ways back that fit who is looking."""
+    return render_template_string(_PAGE, kind="error", code=code, title=title, error=detail, links=links), code, \
+        _NO_STORE
 
 
 def message(title: str, error: str, status: int, headers: dict | None = None):

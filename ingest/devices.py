@@ -31,3 +31,8 @@ def device_owner(session, device_id: int) -> int:
 
 def device_stock(session, device_id: int) -> dict:
     return {"items": stock.device_stock(session, device_id)}
+
+
+def stocked_devices(session) -> set[int]:
+    """Devices holding at least one unit of anything (the console flags the others: nothing to sell)."""
+    return set(session.execute(text("SELECT DISTINCT device_id FROM device_stock WHERE quantity > 0")).scalars())

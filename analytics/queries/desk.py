@@ -57,12 +57,17 @@ def desk_counts(store, station_id: int | None, day: date | None = None) -> dict:
     return dict(row)
 
 
-def names(store, station_ids, driver_ids) -> tuple[dict[int, str], dict[int, tuple[str, str]]]:
-    """Station names and (driver name, car plate) for the ids on one page of a table."""
+def names(store, station_ids=(), driver_ids=(), skus=(), device_ids=()) -> dict[str, dict]:
+    """Labels for the ids on one page of a table: ``{"stations": {id: name}, "drivers": {id: (name, plate)},
+    "products": {sku: name}, "devices": {id: serial}}`` (only what was asked for is read)."""
+    reads = (("stations", "SELECT id, name FROM stations WHERE id = ANY(:ids)", station_ids),
+             ("drivers", "SELECT id, name, car_plate FROM drivers WHERE id = ANY(:ids)", driver_ids),
+             ("products", "SELECT sku, name FROM products WHERE sku = ANY(:ids)", skus),
+             ("devices", "SELECT id, serial FROM devices WHERE id = ANY(:ids)", device_ids))
+    found: dict[str, dict] = {}
     with store.sessions() as session:
-        stations = dict(session.execute(text("SELECT id, name FROM stations WHERE id = ANY(:ids)"),
-                                        {"ids": list(set(station_ids))}).all()) if station_ids else {}
-        drivers = {r.id: (r.name, r.car_plate) for r in session.execute(
-            text("SELECT id, name, car_plate FROM drivers WHERE id = ANY(:ids)"),
-            {"ids": list(set(driver_ids))})} if driver_ids else {}
-    return stations, drivers
+        for key, sql, wanted in reads:
+            wanted = list({w for w in wanted if w is not None})
+            rows = session.execute(text(sql), {"ids": wanted}).all() if wanted else []
+            found[key] = {r[0]: (tuple(r[1:]) if len(r) > 2 else r[1]) for r in rows}
+    return found

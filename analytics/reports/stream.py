@@ -85,3 +85,23 @@ def orders_csv(store, spec: ReportSpec, *, bom: bool = False) -> CsvExport:
     """orders.csv: one row per order (or purchase) line."""
     sql, _header = lines_sql(spec)
     return CsvExport(store, sql, params(spec, store.settings.tz), bom=bom, filename=spec.filename("orders"))
+
+
+def head(export: CsvExport, rows: int = 10) -> tuple[list[str], list[list[str]], bool]:
+    """The header and first ``rows`` rows of an export, and whether more follow (the console's preview):
+    the same bytes the download sends, read until enough lines have come, then the COPY is closed."""
+    import csv
+    import io
+
+    text = ""
+    try:
+        for chunk in export:
+            text += chunk.decode("utf-8-sig")
+            if text.count("\n") > rows + 1:
+                break
+    finally:
+        export.close()
+    lines = list(csv.reader(io.StringIO(text)))
+    if not lines:
+        return [], [], False
+    return lines[0], lines[1:rows + 1], len(lines) > rows + 1

@@ -56,8 +56,10 @@
   }
 
   window.bfDriverMarker = function (f, latlng) {
-    return L.circleMarker(latlng, style(f)).bindTooltip(label(f), {
-      permanent: true, direction: "right", offset: [10, 0], className: "driver-label"});
+    var marker = L.circleMarker(latlng, style(f)).bindTooltip(label(f), {
+      permanent: true, direction: "right", offset: [12, 0], className: "driver-label"});
+    hoverShowsLabel(marker);
+    return marker;
   };
 
   window.bfUpdateDriver = function (f, old) {
@@ -70,6 +72,58 @@
     old.setTooltipContent(label(f));
     return old;
   };
+
+  /* Labels never overlap and never leave the map: each label (drivers first, longest wait first, then
+   * stations) takes the first side of its marker where it is whole inside the map and clear of the labels
+   * placed before it; a label with no such side is hidden and shows while the marker is hovered. */
+  var SIDES = [["right", [12, 0]], ["left", [-12, 0]], ["top", [0, -12]], ["bottom", [0, 12]]];
+
+  function hoverShowsLabel(marker) {
+    marker.on("mouseover", function () {
+      var el = marker.getTooltip() && marker.getTooltip().getElement();
+      if (el) el.classList.add("bf-hover");
+    });
+    marker.on("mouseout", function () {
+      var el = marker.getTooltip() && marker.getTooltip().getElement();
+      if (el) el.classList.remove("bf-hover");
+    });
+  }
+  window.bfHoverShowsLabel = hoverShowsLabel;
+
+  function overlaps(a, b) {
+    return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
+  }
+
+  function inside(r, box) {
+    return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  }
+
+  function place(tooltip, box, taken) {
+    var el = tooltip.getElement();
+    if (!el) return;
+    el.classList.remove("bf-collide");
+    for (var i = 0; i < SIDES.length; i++) {
+      tooltip.options.direction = SIDES[i][0];
+      tooltip.options.offset = L.point(SIDES[i][1]);
+      tooltip.update();
+      var r = el.getBoundingClientRect();
+      if (inside(r, box) && !taken.some(function (t) { return overlaps(r, t); })) {
+        taken.push(r);
+        return;
+      }
+    }
+    el.classList.add("bf-collide");
+  }
+
+  function layoutLabels(map, layer) {
+    var box = map.getContainer().getBoundingClientRect(), taken = [];
+    var legend = document.querySelector(".bf-legend");
+    if (legend) taken.push(legend.getBoundingClientRect());
+    var drivers = layer ? Object.keys(layer._featureLayers).map(function (id) { return layer._featureLayers[id]; }) : [];
+    drivers.sort(function (a, b) { return waitMinutes(b.feature) - waitMinutes(a.feature); });
+    drivers.forEach(function (m) { if (m.getTooltip()) place(m.getTooltip(), box, taken); });
+    (window.bfStationMarkers || []).forEach(function (m) { if (m.getTooltip()) place(m.getTooltip(), box, taken); });
+  }
 
   /* Keep every station and waiting driver in view: when a driver is outside
    * the map, fit the map around all of them again. After a fit everyone is
@@ -89,17 +143,44 @@
       if (!view.contains(ll)) outside = true;
     });
     if (outside && bounds.isValid()) {
-      // Labels sit to the right of their dots: leave them room on that side.
-      map.fitBounds(bounds, {paddingTopLeft: [30, 30], paddingBottomRight: [240, 30], maxZoom: 14, animate: false});
+      map.fitBounds(bounds, {padding: [40, 40], maxZoom: 14, animate: false});
     }
   }
 
-  window.bfWatch = function (layer) {
+  /* A clear state instead of a dark void: tiles that do not load, a feed that fails, nobody waiting. */
+  function note(kind, text) {
+    var el = document.getElementById("bf-note-" + kind);
+    if (el) {
+      el.textContent = text || "";
+      el.hidden = !text;
+    }
+  }
+
+  window.bfWatch = function (layer, tiles) {
+    var map = layer._map, loaded = 0, failed = 0;
+    if (tiles) {
+      tiles.on("tileload", function () { loaded += 1; note("tiles", ""); document.body.classList.remove("bf-no-tiles"); });
+      tiles.on("tileerror", function () {
+        failed += 1;
+        if (!loaded) {
+          document.body.classList.add("bf-no-tiles");
+          note("tiles", "底图不可用 Map tiles unavailable · 站点与司机位置照常显示 stations and drivers still shown");
+        }
+      });
+    }
+    layer.on("error", function () { note("feed", "实时位置暂不可用 Live positions unavailable · 显示最后位置 showing the last ones"); });
     layer.on("update", function (e) {
-      var ids = Object.keys(e.features);
+      var ids = Object.keys(layer._featureLayers);
+      note("feed", "");
+      note("empty", ids.length ? "" : "暂无待取货司机 No driver is waiting for a pickup");
       document.body.setAttribute("data-drivers", ids.sort().join(","));
       document.body.setAttribute("data-updates", String(Number(document.body.getAttribute("data-updates") || 0) + 1));
       refit(layer);
+      layoutLabels(layer._map, layer);
     });
+    if (map) {
+      map.on("zoomend moveend", function () { layoutLabels(map, layer); });
+      layoutLabels(map, layer);
+    }
   };
 })();

@@ -72,15 +72,23 @@ def _figures(store, station_id: int | None) -> tuple[list, go.Figure, list]:
     summary = queries.summary(store, scope, KIND)
     series = queries.daily_series(store, scope, KIND, days=7)
     hot = queries.product_ranking(store, KIND, "day", station_id=station_id, limit=10)
-    figure = go.Figure(go.Bar(x=[p["date"][5:] for p in series["points"]],
-                              y=[p["amount_cents"] / 100 for p in series["points"]],
-                              text=[money(p["amount_cents"]) for p in series["points"]], marker_color="#0ea5e9"))
-    figure.update_layout(margin=dict(l=40, r=10, t=10, b=30), yaxis_title="¥", plot_bgcolor="white",
-                         uirevision="keep")
+    figure = week_chart(series["points"])
     items = [html.Li([html.Span(i["name"], className="c-name"), html.Span(f"{count(i['units'])} 件", className="c-units"),
                       html.Span(money(i["amount_cents"]), className="c-amount")]) for i in hot["items"]]
     return [money(summary["today"]["amount_cents"]), count(summary["today"]["orders"])], figure, \
         items or [html.Li("暂无 None yet", className="c-empty")]
+
+
+def week_chart(points: list[dict]) -> go.Figure:
+    """The 7-day bars. The ``MM-DD`` labels are categories: as dates plotly would spread them over years."""
+    figure = go.Figure(go.Bar(x=[p["date"][5:] for p in points], y=[p["amount_cents"] / 100 for p in points],
+                              text=[money(p["amount_cents"]) if p["amount_cents"] else "" for p in points],
+                              textposition="outside", cliponaxis=False, marker_color="#0369a1",
+                              hovertemplate="%{x}<br>%{text}<extra></extra>"))
+    figure.update_layout(margin=dict(l=56, r=10, t=24, b=30), plot_bgcolor="white", uirevision="keep",
+                         xaxis=dict(type="category"), yaxis=dict(tickprefix="¥", rangemode="tozero", gridcolor="#e2e8f0"),
+                         font=dict(color="#334155"))
+    return figure
 
 
 def _queue_table(rows: list[dict], tz, show_station: bool) -> html.Table | html.P:

@@ -12,6 +12,7 @@ import logging
 import dash_ag_grid as dag
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
+from analytics import desk
 from dashboard import auth
 from dashboard.console import ids, shell
 from dashboard.screen.format import count
@@ -29,12 +30,16 @@ COLUMNS = [
     {"field": "driver_name", "headerName": "司机 Driver"},
     {"field": "car_plate", "headerName": "车牌 Plate"},
     {"field": "activated", "headerName": "已激活 Activated", "width": 130},
-    {"field": "online", "headerName": "在线 Online", "width": 130},
+    {"field": "online", "headerName": "在线 Online", "width": 130,
+     "cellClassRules": {"c-cell-online": f"params.value === '{ONLINE[0]}'",
+                        "c-cell-offline": f"params.value === '{ONLINE[1]}'"}},
     {"field": "last_seen", "headerName": "最后在线 Last seen"},
     {"field": "today_sales_cents", "headerName": "今日销售 Sales today", "filter": "agNumberColumnFilter",
      "valueFormatter": {"function": "'¥' + (params.value / 100).toFixed(2)"}, "type": "rightAligned"},
-    {"field": "stock_alerts", "headerName": "库存预警 Stock alerts", "flex": 1},
+    {"field": "stock_alerts", "headerName": "库存预警 Stock alerts", "flex": 1,
+     "cellClassRules": {"c-cell-alert": "params.value && params.value.length > 0"}},
 ]
+NO_STOCK = "无库存 No stock at all"
 CHOICES = [{"label": "全部 All", "value": "all"}, {"label": "是 Yes", "value": "yes"}, {"label": "否 No", "value": "no"}]
 
 
@@ -43,6 +48,8 @@ def all_devices(store) -> list[dict]:
     from analytics import queries
 
     rows, page = [], 1
+    with store.sessions() as session:
+        stocked = device_reads.stocked_devices(session)
     while True:
         result = queries.devices_page(store, page=page, per_page=200)
         rows += result["items"]
@@ -54,7 +61,14 @@ def all_devices(store) -> list[dict]:
              "online": ONLINE[0] if d["online"] else ONLINE[1],
              "last_seen": d["last_seen_at"][:19].replace("T", " ") if d["last_seen_at"] else "—",
              "today_sales_cents": d["today_sales_cents"],
-             "stock_alerts": ", ".join(f"{a['sku']} ({a['quantity']})" for a in d["stock_alerts"])} for d in rows]
+             "stock_alerts": _alerts(d, stocked)} for d in rows]
+
+
+def _alerts(device: dict, stocked: set[int]) -> str:
+    """Low rows as ``SKU (n)``; a device without a single unit says so (it has no low rows to list)."""
+    if device["id"] not in stocked:
+        return NO_STOCK
+    return ", ".join(f"{a['sku']} ({a['quantity']})" for a in device["stock_alerts"])
 
 
 def layout(**_query):
@@ -73,19 +87,25 @@ def layout(**_query):
         html.Div([html.H1("设备 Devices"), html.Span(f"共 {count(len(rows))} 台 · 在线 {count(online)} "
                                                     f"({len(rows)} devices, {online} online)", id=ids.DEVICES_COUNT)],
                  className="c-page-head"),
-        html.Div([html.Label(["已激活 Activated ", dcc.RadioItems(id=ids.DEVICES_ACTIVATED, options=CHOICES,
-                                                                 value="all", inline=True)]),
-                  html.Label(["在线 Online ", dcc.RadioItems(id=ids.DEVICES_ONLINE, options=CHOICES, value="all",
-                                                            inline=True)])], className="c-filters"),
-        dag.AgGrid(id=ids.DEVICES_GRID, rowData=rows, columnDefs=COLUMNS,
-                   defaultColDef={"sortable": True, "filter": True, "resizable": True},
-                   getRowId="params.data.id", columnSize="responsiveSizeToFit",
-                   # autoHeight: a page of 30 rows is drawn whole (no inner scrollbar to miss rows in).
-                   dashGridOptions={"pagination": True, "paginationPageSize": PER_PAGE, "domLayout": "autoHeight",
-                                    "paginationPageSizeSelector": False, "animateRows": False},
-                   style={"height": None}, className="ag-theme-alpine"),
-        html.Section([html.H2("设备库存 Device stock"), html.Div("点击一台设备查看库存 Click a device to see its stock.",
-                                                              id=ids.DEVICES_STOCK)], className="c-panel"),
+        html.Div([html.Div(["已激活 Activated ", dcc.RadioItems(id=ids.DEVICES_ACTIVATED, options=CHOICES,
+                                                               value="all", inline=True)],
+                           className="c-filter", **{"data-label": "已激活 Activated"}),
+                  html.Div(["在线 Online ", dcc.RadioItems(id=ids.DEVICES_ONLINE, options=CHOICES, value="all",
+                                                          inline=True)],
+                           className="c-filter", **{"data-label": "在线 Online"})], className="c-filters"),
+        html.Div([
+            dag.AgGrid(id=ids.DEVICES_GRID, rowData=rows, columnDefs=COLUMNS,
+                       defaultColDef={"sortable": True, "filter": True, "resizable": True},
+                       getRowId="params.data.id", columnSize="responsiveSizeToFit",
+                       # autoHeight: a page of 30 rows is drawn whole (no inner scrollbar to miss rows in).
+                       dashGridOptions={"pagination": True, "paginationPageSize": PER_PAGE, "domLayout": "autoHeight",
+                                        "paginationPageSizeSelector": False, "animateRows": False},
+                       style={"height": None}, className="ag-theme-alpine"),
+            # Beside the grid and sticky: a click shows the stock where the eye already is.
+            html.Section([html.H2("设备库存 Device stock"),
+                          html.Div("点击一台设备查看库存 Click a device to see its stock.", id=ids.DEVICES_STOCK)],
+                         className="c-panel c-stock-panel", role="region", **{"aria-live": "polite"}),
+        ], className="c-devices"),
     )
 
 
@@ -118,8 +138,13 @@ def show_stock(cell):
             stock = device_reads.device_stock(session, device_id)["items"]
         except NotFound:
             return f"设备 {device_id} 不存在 does not exist."
-    if not stock:
-        return f"设备 #{device_id} 没有库存 has no stock."
-    return html.Table([html.Thead(html.Tr([html.Th("SKU"), html.Th("数量 Quantity")])),
-                       html.Tbody([html.Tr([html.Td(s["sku"]), html.Td(s["quantity"])]) for s in stock])],
+    if not any(s["quantity"] > 0 for s in stock):
+        return html.P(f"设备 #{device_id} 没有库存 has no stock at all.", className="c-error")
+    products = desk.names(get_store(), skus=[s["sku"] for s in stock])["products"]
+    low = get_store().settings.stock_alert_threshold
+    return html.Table([html.Caption(f"设备 Device #{device_id}"),
+                       html.Thead(html.Tr([html.Th("商品 Product"), html.Th("SKU"), html.Th("数量 Quantity")])),
+                       html.Tbody([html.Tr([html.Td(products.get(s["sku"], s["sku"])), html.Td(s["sku"]),
+                                            html.Td(s["quantity"])], className="c-low" if s["quantity"] <= low else None)
+                                   for s in stock])],
                       className="c-table", id=f"device-stock-{device_id}")

@@ -29,3 +29,4 @@ REPORT_SALES_LINK, REPORT_ORDERS_LINK, REPORT_ERROR = "report-sales-link", "repo
 ADS_TABLE, AD_DETAIL, AD_CREATIVES = "ads-table", "ad-detail", "ad-creatives"
 CREATIVE_FILE, CREATIVE_FILE_SLOT, CREATIVE_UPLOAD, CREATIVE_PROGRESS, CREATIVE_STATUS = (
     "creative-file", "creative-file-slot", "creative-upload", "creative-progress", "creative-status")
+REPORT_PREVIEW = "report-preview"

@@ -31,7 +31,8 @@ def layout(**_query):
         user, "/console/orders",
         html.Div([html.H1("订单 Orders"), shell.station_picker(ids.ORDERS_STATION, user)], className="c-page-head"),
         html.Div([
-            dcc.RadioItems(id=ids.ORDERS_KIND, options=kinds, value="wholesale", inline=True),
+            html.Div(dcc.RadioItems(id=ids.ORDERS_KIND, options=kinds, value="wholesale", inline=True),
+                     **{"data-label": "订单类型 Kind of order"}),
             dcc.Dropdown(id=ids.ORDERS_STATUS, options=statuses, value="all", clearable=False, className="c-status"),
             dcc.DatePickerRange(id=ids.ORDERS_DATES, display_format="YYYY-MM-DD", clearable=True,
                                 start_date_placeholder_text="开始 From", end_date_placeholder_text="结束 To"),
@@ -60,25 +61,40 @@ def _filter(kind: str, status: str, station_id: int | None, start, end, tz) -> o
         until=datetime.combine(last + timedelta(days=1), time.min, tz) if last else None)
 
 
+PAYMENT_LABELS = {"alipay": "支付宝 Alipay", "wechat": "微信 WeChat", "card": "银行卡 Card", "cash": "现金 Cash"}
+
+
 def _table(result: dict, kind: str, tz) -> html.Table | html.P:
     items = result["items"]
     if not items:
         return html.P("没有订单 No orders match.", className="c-empty")
-    stations, drivers = desk.names(get_store(), [i.get("station_id") for i in items if i.get("station_id")],
-                                   [i["driver_id"] for i in items])
-    goods = lambda item: ", ".join(f"{x['sku']} ×{x['quantity']}" for x in item["items"])  # noqa: E731
+    found = desk.names(get_store(), station_ids=[i.get("station_id") for i in items],
+                       driver_ids=[i["driver_id"] for i in items], skus=[x["sku"] for i in items for x in i["items"]],
+                       device_ids=[i.get("device_id") for i in items])
+    products, drivers = found["products"], found["drivers"]
+    goods = lambda item: ", ".join(f"{products.get(x['sku'], x['sku'])} ×{x['quantity']}"  # noqa: E731
+                                   for x in item["items"])
+    driver = lambda item: drivers.get(item["driver_id"], (item["driver_id"],))[0]  # noqa: E731
     if kind == "wholesale":
         head = ["下单时间 Ordered", "订单 Order", "站点 Station", "司机 Driver", "状态 Status", "商品 Items", "金额 Total"]
-        rows = [[_local(i["created_at"], tz), i["id"], stations.get(i["station_id"], i["station_id"]),
-                 drivers.get(i["driver_id"], (i["driver_id"],))[0], STATUS_LABELS.get(i["status"], i["status"]),
-                 goods(i), money(i["total_cents"])] for i in items]
+        rows = [[_local(i["created_at"], tz), i["id"], found["stations"].get(i["station_id"], i["station_id"]),
+                 driver(i), STATUS_LABELS.get(i["status"], i["status"]), goods(i), money(i["total_cents"])]
+                for i in items]
     else:
         head = ["时间 Time", "编号 Purchase", "设备 Device", "司机 Driver", "商品 Items", "支付 Paid by", "金额 Total"]
-        rows = [[_local(i["occurred_at"], tz), i["id"], i["device_id"], drivers.get(i["driver_id"], (i["driver_id"],))[0],
-                 goods(i), i.get("payment_method", ""), money(i["total_cents"])] for i in items]
+        rows = [[_local(i["occurred_at"], tz), i["id"], _device(i, found), driver(i), goods(i),
+                 PAYMENT_LABELS.get(i.get("payment_method"), i.get("payment_method") or ""), money(i["total_cents"])]
+                for i in items]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
                        html.Tbody([html.Tr([html.Td(str(c)) for c in row], className="c-order-row") for row in rows])],
                       className="c-table")
+
+
+def _device(item: dict, found: dict) -> str:
+    """``BF-DEV-00003 · 沪A·D8231``: the serial on the device's label and the car it rides in."""
+    serial = found["devices"].get(item.get("device_id"), f"#{item.get('device_id')}")
+    plate = found["drivers"].get(item["driver_id"], (None, None))[1]
+    return f"{serial} · {plate}" if plate else serial
 
 
 def _local(stamp: str, tz) -> str:

@@ -5,6 +5,7 @@ from dash import dcc, html
 from sqlalchemy import select
 
 from dashboard import auth
+from dashboard.delivery import uses_grid
 from store import get_store
 from store.models import Station
 
@@ -13,9 +14,21 @@ NAV = (("/console", "今日 Today"), ("/console/orders", "订单 Orders"), ("/co
 ADMIN_ONLY = {"/console/devices", "/console/ads"}
 
 
+def nav_items(user) -> list[tuple[str, str]]:
+    """The pages this user may open, in the navigation's order."""
+    return [(href, label) for href, label in NAV if user.is_admin or href not in ADMIN_ONLY]
+
+
+def _nav_link(href: str, label: str, active: str):
+    class_name = "c-nav-link c-active" if href == active else "c-nav-link"
+    # A page with a bundle of its own (the grid) is opened by a full load, which brings the bundle.
+    if uses_grid(href) or uses_grid(active):
+        return html.A(label, href=href, className=class_name)
+    return dcc.Link(label, href=href, className=class_name)
+
+
 def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
-    links = [dcc.Link(label, href=href, className="c-nav-link c-active" if href == active else "c-nav-link")
-             for href, label in NAV if user.is_admin or href not in ADMIN_ONLY]
+    links = [_nav_link(href, label, active) for href, label in nav_items(user)]
     who = f"{user.username} · {'管理员 admin' if user.is_admin else '站长 station manager'}"
     signout = html.Form([dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
                          html.Button("退出 Sign out", type="submit", id="console-signout")],

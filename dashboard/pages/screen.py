@@ -17,8 +17,10 @@ def _layout(token: str | None):
     scope = access.resolve(token)
     if scope is None:  # the link was revoked after the page was requested
         return html.Div("此链接已失效 This screen link is no longer valid.", className="screen-denied")
+    settings = get_store().settings
     return screen_layout(token, scope.label, station=scope.station_id is not None,
-                         refresh_ms=get_store().settings.screen_refresh_ms, map_src=f"{scope.base_url}/map.html")
+                         refresh_ms=settings.screen_refresh_ms, map_src=f"{scope.base_url}/map.html",
+                         rotate_seconds=settings.screen_rotate_seconds)
 
 
 def screen_page(**_query):

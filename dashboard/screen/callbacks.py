@@ -11,20 +11,22 @@ import logging
 import time
 from datetime import datetime
 
-from dash import Input, Output, Patch, State, callback, no_update
+from dash import Input, Output, Patch, State, callback, clientside_callback, no_update
 from dash.exceptions import PreventUpdate
 
 from analytics import queries
 from dashboard import access
 from dashboard.screen import format as fmt
 from dashboard.screen import ids
+from dashboard.screen.layout import LIST_ROWS, PERIODS
 from dashboard.screen.views import ad_rows, queue_items, ranking_items, shown_keys, station_items, ticker_items
 from store import get_store
 
 log = logging.getLogger(__name__)
 PERIOD_KEYS = ("today", "week", "month", "year", "total")
 MONEY_IDS = (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL)
-HOT_SELLERS, STATIONS, ADS, TICKER = 8, 7, 5, 12  # rows that fit their panels at 1920×1080
+RETAIL_IDS = (ids.RETAIL_TODAY, ids.RETAIL_WEEK, ids.RETAIL_MONTH, ids.RETAIL_YEAR, ids.RETAIL_TOTAL)
+HOT_SELLERS, STATIONS, ADS, TICKER = LIST_ROWS["hot"], LIST_ROWS["stations"], LIST_ROWS["ads"], 12
 KIND = "wholesale"  # the wall shows station sales (API.md "Pages"; the original notes)
 
 
@@ -92,6 +94,30 @@ def refresh_kpis(_n, context, last_updated):
     now = fmt.clock(datetime.now(store.settings.tz))
     return money + [fmt.count(summary["today"]["orders"]), fleet, active, now, "", "status status-ok"] \
         + [_size_class(text) for text in money]
+
+
+@callback([Output(i, "children") for i in RETAIL_IDS], Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))
+def refresh_retail(_n, context):
+    """Passenger (retail) sales under the station-sales tiles: the platform's only (a station sells to drivers)."""
+    scope = _scope(context)
+    if scope.station_id is not None:
+        raise PreventUpdate
+    try:
+        summary = _queries().summary(get_store(), "platform", "retail")
+    except Exception:
+        return [no_update] * len(RETAIL_IDS)
+    return [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
+
+
+# A kiosk has no one to click its period switch: it turns by itself (the Interval is off elsewhere).
+clientside_callback(
+    """function (n, current) {
+        const order = %s;
+        return order[(order.indexOf(current) + 1) %% order.length];
+    }""" % [value for value, _ in PERIODS],
+    Output(ids.HOT_PERIOD, "value"), Input(ids.ROTATE, "n_intervals"), State(ids.HOT_PERIOD, "value"),
+    prevent_initial_call=True,
+)
 
 
 @callback(Output(ids.SALES_7D, "figure"), Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))

@@ -14,3 +14,6 @@ STATUS = "screen-status"
 SCOPE_LABEL = "screen-scope"
 CONTEXT = "screen-context"
 TICK = "screen-tick"
+RETAIL_TODAY, RETAIL_WEEK, RETAIL_MONTH, RETAIL_YEAR, RETAIL_TOTAL = (
+    "retail-today", "retail-week", "retail-month", "retail-year", "retail-total")  # passenger sales under each tile
+ROTATE = "screen-rotate"  # a kiosk's clock for turning the hot sellers' period

@@ -10,15 +10,28 @@ from dash import dcc, html
 from dashboard.screen import ids, live
 
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("year", "Year"), ("total", "Total")]
-MONEY_KPIS = [(ids.KPI_TODAY, "今日 Today"), (ids.KPI_WEEK, "本周 Week"), (ids.KPI_MONTH, "本月 Month"),
-              (ids.KPI_YEAR, "本年 Year"), (ids.KPI_TOTAL, "累计 Total")]
+MONEY_KPIS = [(ids.KPI_TODAY, ids.RETAIL_TODAY, "今日 Today"), (ids.KPI_WEEK, ids.RETAIL_WEEK, "本周 Week"),
+              (ids.KPI_MONTH, ids.RETAIL_MONTH, "本月 Month"), (ids.KPI_YEAR, ids.RETAIL_YEAR, "本年 Year"),
+              (ids.KPI_TOTAL, ids.RETAIL_TOTAL, "累计 Total")]
+LIST_ROWS = {"hot": 8, "stations": 7, "ads": 5, "queue": 5}  # rows each list has room for, at any wall height
 
 
-def _kpi(kpi_id: str, label: str) -> html.Div:
+def _kpi(kpi_id: str, retail_id: str, label: str, retail: bool) -> html.Div:
     zh, en = label.split(" ", 1)
     return html.Div(className="kpi", children=[
         html.Div([html.Span(zh, className="zh"), html.Span(en, className="en")], className="kpi-label"),
         html.Div("—", id=kpi_id, className="kpi-value"),
+        html.Div(["乘客 ", html.Span("—", id=retail_id)], className="kpi-retail", hidden=not retail),
+    ])
+
+
+def _kpi_legend(retail: bool) -> html.Div:
+    """What the tiles' figures are: station (wholesale) sales big, passenger (retail) sales small."""
+    return html.Div(className="kpi-legend", children=[
+        html.Div([html.Span("补给站销售", className="zh"), html.Span("Station sales", className="en"),
+                  html.Span("批发 · wholesale", className="sub")], className="legend-main"),
+        html.Div([html.Span("乘客零售 ", className="zh"), html.Span("Passenger sales", className="en")],
+                 className="legend-retail", hidden=not retail),
     ])
 
 
@@ -51,8 +64,15 @@ def empty_chart() -> dict:
     }
 
 
-def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms: int, map_src: str) -> html.Div:
-    """The whole wall. ``station``: a station's screen (its own figures, no platform counters)."""
+def _rows(n: int) -> dict:
+    """A list whose rows share its height: each stays whole however tall the window is."""
+    return {"--rows": n}
+
+
+def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms: int, map_src: str,
+                  rotate_seconds: int = 0) -> html.Div:
+    """The whole wall. ``station``: a station's screen (its own figures, no platform counters).
+    ``rotate_seconds``: on a kiosk nobody clicks, the hot sellers' period turns by itself (0: never)."""
     counters = ([(ids.KPI_ORDERS, "今日订单 Orders"), (ids.KPI_FLEET, "待取货 Awaiting"),
                  (ids.KPI_ACTIVE, "来取货 Coming")] if station else
                 [(ids.KPI_ORDERS, "今日订单 Orders"), (ids.KPI_FLEET, "设备在线 Online"),
@@ -61,6 +81,7 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
         dcc.Store(id=ids.CONTEXT, data={"token": token}),
         dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),  # off while the live stream is up
         *live.components(token, station, refresh_ms),
+        dcc.Interval(id=ids.ROTATE, interval=max(rotate_seconds, 1) * 1000, disabled=not (token and rotate_seconds)),
         html.Header(className="screen-head", children=[
             html.Div([html.Div("BuyFree", className="brand"), html.Div("车载售卖实时大屏 Live sales wall",
                                                                        className="brand-sub")]),
@@ -71,15 +92,18 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                 html.Div(["更新于 Updated", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
             ]),
         ]),
-        html.Div(className="kpis", children=[_kpi(i, label) for i, label in MONEY_KPIS]),
+        # A station's purchases are its drivers' sales, not the station's: passenger figures are platform-wide.
+        html.Div(className="kpis", children=[_kpi_legend(not station)] + [
+            _kpi(i, r, label, not station) for i, r, label in MONEY_KPIS]),
         html.Main(className="grid", children=[
             html.Div(className="col col-left", children=[
                 _panel("近 7 日补给销售 Station sales, 7 days",
                        dcc.Graph(id=ids.SALES_7D, figure=empty_chart(), className="chart",
                                  config={"displayModeBar": False, "responsive": True}), class_name="panel-chart"),
                 _panel("补给站排行 Station ranking" if not station else "本站排名与待取货 This station",
-                       [html.Ol(id=ids.STATION_RANKING, className="ranking"),
-                        html.Ol(id=ids.PICKUP_QUEUE, className="ranking queue", hidden=not station)],
+                       [html.Ol(id=ids.STATION_RANKING, className="ranking", style=_rows(1 if station else LIST_ROWS["stations"])),
+                        html.Ol(id=ids.PICKUP_QUEUE, className="ranking queue", hidden=not station,
+                                style=_rows(LIST_ROWS["queue"]))],
                        class_name="panel-stations"),
             ]),
             html.Div(className="col col-map", children=[
@@ -88,11 +112,14 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                                    title="Live map of drivers awaiting pickup"), class_name="panel-map"),
             ]),
             html.Div(className="col col-right", children=[
-                _panel("热销 Hot sellers", html.Ol(id=ids.HOT_SELLERS, className="ranking"),
-                       extra=dcc.RadioItems(id=ids.HOT_PERIOD, options=[{"label": l, "value": v} for v, l in PERIODS],
-                                            value="day", className="switch", inline=True),
+                _panel("热销 Hot sellers", html.Ol(id=ids.HOT_SELLERS, className="ranking", style=_rows(LIST_ROWS["hot"])),
+                       extra=html.Div(dcc.RadioItems(id=ids.HOT_PERIOD, options=[{"label": l, "value": v}
+                                                                                for v, l in PERIODS],
+                                                     value="day", className="switch", inline=True),
+                                      **{"data-label": "热销时段 Hot sellers' period"}),
                        class_name="panel-hot"),
-                _panel("广告统计 Ads", html.Table(id=ids.AD_STATS, className="ads"), class_name="panel-ads"),
+                _panel("今日广告 Ads today", html.Table(id=ids.AD_STATS, className="ads", style=_rows(LIST_ROWS["ads"] + 1)),
+                       class_name="panel-ads"),
             ]),
         ]),
         html.Footer(className="ticker", children=[

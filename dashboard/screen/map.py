@@ -25,24 +25,36 @@ SHANGHAI = (31.2304, 121.4737)  # where an empty platform's map looks, until it 
 DRIVER_POLL_MS = 2000
 
 LEGEND = """
-<div class="bf-legend">
+<div class="bf-legend" role="note" aria-label="图例 Legend">
+  <div class="bf-legend-title">司机等待 Driver waiting</div>
   <div><span class="dot wait-fresh"></span>&lt; 15 min</div>
   <div><span class="dot wait-medium"></span>15–60 min</div>
   <div><span class="dot wait-long"></span>&gt; 1 h</div>
-  <div><span class="dot station"></span>补给站 Station</div>
+  <div><span class="bf-station bf-station-key">站</span>补给站 Station</div>
+</div>
+<div class="bf-notes" role="status">
+  <div id="bf-note-tiles" class="bf-note" hidden></div>
+  <div id="bf-note-feed" class="bf-note" hidden></div>
+  <div id="bf-note-empty" class="bf-note bf-note-quiet" hidden></div>
 </div>
 """
+# Stations are squares marked 站, drivers round dots: told apart by shape from across the room, not by colour alone.
+STATION_ICON = '<div class="bf-station">站</div>'
 
 
 class _Watch(MacroElement):
-    """Names the driver layer ``window.bfDrivers`` (after it exists) and counts its updates."""
+    """Names the driver layer ``window.bfDrivers`` and the station markers (after they exist), then hands
+    them and the tile layer to ``bfWatch`` (labels, notes, the update count tests read)."""
     _template = Template("{% macro script(this, kwargs) %}"
-                         "window.bfDrivers = {{ this.layer.get_name() }}; bfWatch(window.bfDrivers);"
+                         "window.bfDrivers = {{ this.layer.get_name() }};"
+                         "window.bfStationMarkers = [{{ this.stations|join(', ') }}];"
+                         "window.bfStationMarkers.forEach(bfHoverShowsLabel);"
+                         "bfWatch(window.bfDrivers, {{ this.tiles.get_name() }});"
                          "{% endmacro %}")
 
-    def __init__(self, layer):
+    def __init__(self, layer, tiles, stations):
         super().__init__()
-        self.layer = layer
+        self.layer, self.tiles, self.stations = layer, tiles, [m.get_name() for m in stations]
 
 
 def _stations(store, station_id: int | None) -> list[Station]:
@@ -68,18 +80,20 @@ def build_map(store, scope) -> folium.Map:
                       zoom_control=False, attribution_control=True, prefer_canvas=False,
                       zoom_snap=0.25)  # fit the stations snugly, not to the next whole zoom level
     fmap.default_js, fmap.default_css = LEAFLET_JS, LEAFLET_CSS
-    _tiles(store.settings).add_to(fmap)
+    tiles = _tiles(store.settings).add_to(fmap)
+    markers = []
     for station in stations:
-        folium.CircleMarker(
-            (station.lat, station.lng), radius=9, color="#38bdf8", weight=3, fill=True, fill_color="#0c4a6e",
-            fill_opacity=0.9, class_name="station-marker",
-            # The name's first word (the Chinese one in the demo) keeps a dozen labels apart.
+        markers.append(folium.Marker(
+            (station.lat, station.lng),
+            icon=folium.DivIcon(html=STATION_ICON, icon_size=(30, 30), icon_anchor=(15, 15), class_name="station-marker"),
+            # The name's first word (the Chinese one in the demo) keeps a dozen labels short.
             tooltip=folium.Tooltip(station.name.split(" ")[0] if len(stations) > 1 else station.name,
-                                   permanent=True, direction="top", class_name="station-label"),
-        ).add_to(fmap)
+                                   permanent=True, direction="right", class_name="station-label",
+                                   offset=(12, 0)),
+        ).add_to(fmap))
     if len(stations) > 1:
         fmap.fit_bounds([[min(s.lat for s in stations), min(s.lng for s in stations)],
-                         [max(s.lat for s in stations), max(s.lng for s in stations)]], padding=(24, 24))
+                         [max(s.lat for s in stations), max(s.lng for s in stations)]], padding=(40, 40))
     known = {s.id: {"name": s.name, "lat": s.lat, "lng": s.lng} for s in stations}
     # driver-layer.js reads these: station positions give a distance when the feed has none.
     fmap.get_root().header.add_child(folium.Element(
@@ -93,10 +107,13 @@ def build_map(store, scope) -> folium.Map:
     )
     layer.default_js = REALTIME_JS
     layer.add_to(fmap)
-    _Watch(layer).add_to(fmap)
+    _Watch(layer, tiles, markers).add_to(fmap)
     fmap.get_root().html.add_child(folium.Element(LEGEND))
     return fmap
 
 
 def render_map(store, scope) -> str:
-    return build_map(store, scope).get_root().render()
+    root = build_map(store, scope).get_root()
+    root.title = f"BuyFree · 地图 Map · {scope.label}"
+    # Bilingual like the wall that frames it (axe: a document names its language).
+    return root.render().replace("<html>", '<html lang="zh-CN">', 1)

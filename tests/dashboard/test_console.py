@@ -155,3 +155,52 @@ def test_device_stock_on_click(client, api, desk):
     got = outputs(call(client, f"{ids.DEVICES_STOCK}.children", [{"rowId": str(device), "colId": "serial"}]))
     text = str(got[f"{ids.DEVICES_STOCK}.children"])
     assert desk["cola"]["sku"] in text and "10" in text
+
+
+def test_desk_chart_is_seven_days_on_a_category_axis(client, desk, manager):
+    figure = outputs(refresh(client, desk["a"]["id"]))[f"{ids.SALES_7D}.figure"]
+    assert figure["layout"]["xaxis"]["type"] == "category"  # MM-DD read as dates spread over years
+    labels = figure["data"][0]["x"]
+    assert len(labels) == 7 and all(len(x) == 5 and x[2] == "-" for x in labels)
+    assert figure["data"][0]["text"][-1] == "¥21.00"  # today's 10 × ¥2.10 at A
+
+
+def test_orders_show_product_names_device_labels_and_payment_labels(client, api, desk):
+    from datetime import datetime, timezone
+
+    admin = console_user(api, role="admin")
+    sign_in(client, admin["username"])
+    device = api.device(desk["driver"]["id"])
+    sale = api.post("/purchases", {"occurred_at": datetime.now(timezone.utc).isoformat(),
+                                   "items": [{"sku": desk["cola"]["sku"], "quantity": 1}],
+                                   "payment": {"method": "wechat", "reference": "w-1"}},
+                    token=device["api_key"], headers={"Idempotency-Key": "w-1"})
+    assert sale.status_code == 201
+    wholesale = str(outputs(orders_page(client, desk["a"]["id"]))[f"{ids.ORDERS_TABLE}.children"])
+    assert "Cola ×10" in wholesale and desk["cola"]["sku"] not in wholesale
+    retail = str(outputs(orders_page(client, 0, kind="retail"))[f"{ids.ORDERS_TABLE}.children"])
+    assert "微信 WeChat" in retail and f"{device['serial']} · 沪A·12345" in retail and "Cola ×1" in retail
+
+
+def test_report_preview_shows_the_first_rows_and_retail_disables_the_station(client, api, desk):
+    admin = console_user(api, role="admin")
+    sign_in(client, admin["username"])
+    from datetime import datetime
+
+    today = datetime.now(client.application.config["BUYFREE"].tz).date().isoformat()
+    got = outputs(report_links(client, desk["a"]["id"], start=today, end=today, groups=("day", "product")))
+    preview = str(got[f"{ids.REPORT_PREVIEW}.children"])
+    assert "product_name" in preview and "Cola" in preview and "21.00" in preview and "All 1 rows" in preview
+    assert outputs(call(client, f"{ids.REPORT_GROUPS}.options", ["retail"]))[f"{ids.REPORT_STATION}.disabled"] is True
+    assert outputs(call(client, f"{ids.REPORT_GROUPS}.options", ["wholesale"]))[f"{ids.REPORT_STATION}.disabled"] is False
+
+
+def test_a_device_without_any_stock_shows_a_stock_alert(client, api, desk):
+    from dashboard.console.devices import NO_STOCK, all_devices
+    from store import get_store
+
+    api.post(f"/replenishments/{desk['order_a']['id']}/pickup", {})  # the driver's device gets 10 Cola
+    empty = api.device(desk["driver"]["id"])
+    rows = {r["id"]: r for r in all_devices(get_store(client.application))}
+    assert rows[empty["id"]]["stock_alerts"] == NO_STOCK
+    assert all(r["stock_alerts"] != NO_STOCK for i, r in rows.items() if i != empty["id"])

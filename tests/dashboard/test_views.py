@@ -39,4 +39,15 @@ def test_pickup_queue_is_longest_wait_first():
     rows = queue_items([feature(1, "2026-11-28T10:30:00+08:00", 2.0), feature(2, "2026-11-28T09:00:00+08:00", None)],
                        TZ)
     assert [_texts(r)[1] for r in rows] == ["P2", "P1"]
-    assert _texts(rows[0])[2] == "—" and _texts(rows[1])[2] == "2.0 km"
+    assert _texts(rows[0])[2] == "1 单 · —" and _texts(rows[1])[2] == "1 单 · 2.0 km"
+
+
+def test_pickup_queue_numbers_its_drivers_by_place_not_by_their_order_count():
+    def feature(driver_id, since, pending):
+        return {"properties": {"driver_id": driver_id, "car_plate": f"P{driver_id}", "pending_orders": pending,
+                               "oldest_pending_since": since, "distance_km": 1.0}}
+
+    rows = queue_items([feature(5, "2026-11-28T10:00:00+08:00", 1), feature(6, "2026-11-28T10:05:00+08:00", 1),
+                        feature(7, "2026-11-28T10:10:00+08:00", 3)], TZ)
+    assert [_texts(r)[0] for r in rows] == ["1", "2", "3"]
+    assert [_texts(r)[2] for r in rows] == ["1 单 · 1.0 km", "1 单 · 1.0 km", "3 单 · 1.0 km"]

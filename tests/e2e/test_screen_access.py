@@ -48,7 +48,8 @@ def test_revoked_kiosk_link_goes_blank_and_is_refused(api, live_server, browser)
     assert text_of(browser, "kpi-today") == "—"
     assert requests.get(live_server + screen["url"], timeout=5).status_code == 404
     browser.get(live_server + screen["url"])
-    assert "Not Found" in browser.find_element(By.TAG_NAME, "body").text
+    page = browser.find_element(By.TAG_NAME, "body").text
+    assert "页面不存在 Page not found" in page and "revoked" in page and "登录 Sign in" in page
 
 
 def test_a_station_manager_sees_their_own_station_on_screen(api, live_server, browser):
