@@ -76,7 +76,7 @@
   /* Labels never overlap and never leave the map: each label (drivers first, longest wait first, then
    * stations) takes the first side of its marker where it is whole inside the map and clear of the labels
    * placed before it; a label with no such side is hidden and shows while the marker is hovered. */
-  var SIDES = [["right", [12, 0]], ["left", [-12, 0]], ["top", [0, -12]], ["bottom", [0, 12]]];
+  var SIDES = [["right", [1, 0]], ["left", [-1, 0]], ["top", [0, -1]], ["bottom", [0, 1]]];
 
   function hoverShowsLabel(marker) {
     marker.on("mouseover", function () {
@@ -94,35 +94,64 @@
     return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom;
   }
 
-  function inside(r, box) {
-    return r.left >= box.left && r.right <= box.right && r.top >= box.top && r.bottom <= box.bottom;
+  function inside(r, w, h) {
+    return r.left >= 0 && r.top >= 0 && r.right <= w && r.bottom <= h;
   }
 
-  function place(tooltip, box, taken) {
-    var el = tooltip.getElement();
-    if (!el) return;
-    el.classList.remove("bf-collide");
-    for (var i = 0; i < SIDES.length; i++) {
-      tooltip.options.direction = SIDES[i][0];
-      tooltip.options.offset = L.point(SIDES[i][1]);
-      tooltip.update();
-      var r = el.getBoundingClientRect();
-      if (inside(r, box) && !taken.some(function (t) { return overlaps(r, t); })) {
-        taken.push(r);
-        return;
-      }
-    }
-    el.classList.add("bf-collide");
+  /* Where Leaflet puts a tooltip of size (w, h) on each side of point p, in the map's pixels (plus a
+   * margin): computed, not measured, so that laying out every label costs one read of their sizes. */
+  function sideRect(side, p, w, h, gap) {
+    var m = 3, x, y;
+    if (side === "right") { x = p.x + gap; y = p.y - h / 2; }
+    else if (side === "left") { x = p.x - gap - w; y = p.y - h / 2; }
+    else if (side === "top") { x = p.x - w / 2; y = p.y - gap - h; }
+    else { x = p.x - w / 2; y = p.y + gap; }
+    return {left: x - m, top: y - m, right: x + w + m, bottom: y + h + m};
   }
+
+  var lastLayout = "";
 
   function layoutLabels(map, layer) {
-    var box = map.getContainer().getBoundingClientRect(), taken = [];
+    var size = map.getSize(), origin = map.getContainer().getBoundingClientRect(), taken = [];
     var legend = document.querySelector(".bf-legend");
-    if (legend) taken.push(legend.getBoundingClientRect());
+    if (legend) {
+      var l = legend.getBoundingClientRect();
+      taken.push({left: l.left - origin.left, top: l.top - origin.top, right: l.right - origin.left,
+                  bottom: l.bottom - origin.top});
+    }
     var drivers = layer ? Object.keys(layer._featureLayers).map(function (id) { return layer._featureLayers[id]; }) : [];
     drivers.sort(function (a, b) { return waitMinutes(b.feature) - waitMinutes(a.feature); });
-    drivers.forEach(function (m) { if (m.getTooltip()) place(m.getTooltip(), box, taken); });
-    (window.bfStationMarkers || []).forEach(function (m) { if (m.getTooltip()) place(m.getTooltip(), box, taken); });
+    var markers = drivers.concat(window.bfStationMarkers || []).filter(function (m) {
+      return m.getTooltip() && m.getTooltip().getElement();
+    });
+    // Reads first (sizes and points), then one write per label: no layout between them.
+    var items = markers.map(function (m) {
+      var el = m.getTooltip().getElement();
+      // A station's square is 30 px wide, a driver's dot 20: the label keeps clear of either.
+      return {tooltip: m.getTooltip(), el: el, w: el.offsetWidth, h: el.offsetHeight, gap: m.options.icon ? 18 : 12,
+              p: map.latLngToContainerPoint(m.getLatLng())};
+    });
+    var signature = size.x + "x" + size.y + ":" + items.map(function (i) {
+      return Math.round(i.p.x) + "," + Math.round(i.p.y) + "," + i.w;
+    }).join(";");
+    if (signature === lastLayout) return;
+    lastLayout = signature;
+    items.forEach(function (item) {
+      var chosen = null;
+      for (var i = 0; i < SIDES.length && !chosen; i++) {
+        var r = sideRect(SIDES[i][0], item.p, item.w, item.h, item.gap);
+        if (inside(r, size.x, size.y) && !taken.some(function (t) { return overlaps(r, t); })) {
+          chosen = SIDES[i];
+          taken.push(r);
+        }
+      }
+      item.el.classList.toggle("bf-collide", !chosen);
+      if (chosen && item.tooltip.options.direction !== chosen[0]) {
+        item.tooltip.options.direction = chosen[0];
+        item.tooltip.options.offset = L.point(chosen[1]).multiplyBy(item.gap);
+        item.tooltip.update();
+      }
+    });
   }
 
   /* Keep every station and waiting driver in view: when a driver is outside

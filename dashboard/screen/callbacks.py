@@ -18,6 +18,7 @@ from analytics import queries
 from dashboard import access
 from dashboard.screen import format as fmt
 from dashboard.screen import ids
+from dashboard.screen.changes import only_changed
 from dashboard.screen.layout import LIST_ROWS, PERIODS
 from dashboard.screen.views import ad_rows, queue_items, ranking_items, shown_keys, station_items, ticker_items
 from store import get_store
@@ -96,17 +97,24 @@ def refresh_kpis(_n, context, last_updated):
         + [_size_class(text) for text in money]
 
 
-@callback([Output(i, "children") for i in RETAIL_IDS], Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))
-def refresh_retail(_n, context):
+def _shown_output():
+    return Output(ids.SHOWN, "data", allow_duplicate=True)
+
+
+@callback([Output(i, "children") for i in RETAIL_IDS] + [_shown_output()], Input(ids.TICK, "n_intervals"),
+          State(ids.CONTEXT, "data"), State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate")
+def refresh_retail(_n, context, shown):
     """Passenger (retail) sales under the station-sales tiles: the platform's only (a station sells to drivers)."""
     scope = _scope(context)
     if scope.station_id is not None:
         raise PreventUpdate
     try:
-        summary = _queries().summary(get_store(), "platform", "retail")
+        summary = queries.summary(get_store(), "platform", "retail")
     except Exception:
-        return [no_update] * len(RETAIL_IDS)
-    return [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
+        return [no_update] * (len(RETAIL_IDS) + 1)
+    values, patch = only_changed([(i, fmt.money(summary[key]["amount_cents"]), None)
+                                  for i, key in zip(RETAIL_IDS, PERIOD_KEYS)], shown)
+    return values + [patch]
 
 
 # A kiosk has no one to click its period switch: it turns by itself (the Interval is off elsewhere).
@@ -120,41 +128,46 @@ clientside_callback(
 )
 
 
-@callback(Output(ids.SALES_7D, "figure"), Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"))
-def refresh_chart(_n, context):
+@callback(Output(ids.SALES_7D, "figure"), _shown_output(), Input(ids.TICK, "n_intervals"),
+          State(ids.CONTEXT, "data"), State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate")
+def refresh_chart(_n, context, shown):
     scope = _scope(context)
     try:
         points = queries.daily_series(get_store(), scope.scope, KIND, days=7)["points"]
     except Exception:
-        return no_update
+        return no_update, no_update
     # A Patch sends only the data; the layout (and the viewer's zoom, via uirevision) stays.
     patch = Patch()
     patch["data"][0]["x"] = [p["date"][5:] for p in points]
     patch["data"][0]["y"] = [p["amount_cents"] / 100 for p in points]  # plot scale only; labels stay exact
     patch["data"][0]["text"] = [fmt.money_short(p["amount_cents"]) if p["amount_cents"] else "" for p in points]
-    return patch
+    (figure,), marks = only_changed([(ids.SALES_7D, patch, points)], shown)
+    return figure, marks
 
 
 @callback(
-    Output(ids.HOT_SELLERS, "children"),
+    Output(ids.HOT_SELLERS, "children"), _shown_output(),
     Input(ids.TICK, "n_intervals"), Input(ids.HOT_PERIOD, "value"), State(ids.CONTEXT, "data"),
+    State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
-def refresh_hot_sellers(_n, period, context):
+def refresh_hot_sellers(_n, period, context, shown):
     scope = _scope(context)
     try:
         ranking = queries.product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
-                                             by="amount", limit=HOT_SELLERS)
+                                          by="amount", limit=HOT_SELLERS)
     except Exception:
-        return no_update
-    return ranking_items(ranking["items"])
+        return no_update, no_update
+    (items,), marks = only_changed([(ids.HOT_SELLERS, ranking_items(ranking["items"]), None)], shown)
+    return items, marks
 
 
 @callback(
     Output(ids.STATION_RANKING, "children"), Output(ids.AD_STATS, "children"), Output(ids.TICKER, "children"),
-    Output(ids.PICKUP_QUEUE, "children"),
+    Output(ids.PICKUP_QUEUE, "children"), _shown_output(),
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.TICKER, "children"),
+    State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
-def refresh_lists(_n, context, ticker_now):
+def refresh_lists(_n, context, ticker_now, shown):
     scope = _scope(context)
     store = get_store()
     out = []
@@ -172,5 +185,7 @@ def refresh_lists(_n, context, ticker_now):
         except Exception as exc:
             log.debug("screen list refresh failed: %s", exc)
             out.append(no_update)
-    return out
+    names = (ids.STATION_RANKING, ids.AD_STATS, ids.TICKER, ids.PICKUP_QUEUE)
+    values, marks = only_changed([(name, value, None) for name, value in zip(names, out)], shown)
+    return values + [marks]
 

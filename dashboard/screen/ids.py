@@ -17,3 +17,4 @@ TICK = "screen-tick"
 RETAIL_TODAY, RETAIL_WEEK, RETAIL_MONTH, RETAIL_YEAR, RETAIL_TOTAL = (
     "retail-today", "retail-week", "retail-month", "retail-year", "retail-total")  # passenger sales under each tile
 ROTATE = "screen-rotate"  # a kiosk's clock for turning the hot sellers' period
+SHOWN = "screen-shown"  # digests of what each slot shows (dashboard.screen.changes)

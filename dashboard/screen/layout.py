@@ -79,6 +79,7 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
                  (ids.KPI_ACTIVE, "活跃司机 Drivers")])
     return html.Div(className="screen" + (" screen-station" if station else ""), children=[
         dcc.Store(id=ids.CONTEXT, data={"token": token}),
+        dcc.Store(id=ids.SHOWN, data={}),
         dcc.Interval(id=ids.TICK, interval=refresh_ms, n_intervals=0),  # off while the live stream is up
         *live.components(token, station, refresh_ms),
         dcc.Interval(id=ids.ROTATE, interval=max(rotate_seconds, 1) * 1000, disabled=not (token and rotate_seconds)),

@@ -89,7 +89,7 @@ def build_map(store, scope) -> folium.Map:
             # The name's first word (the Chinese one in the demo) keeps a dozen labels short.
             tooltip=folium.Tooltip(station.name.split(" ")[0] if len(stations) > 1 else station.name,
                                    permanent=True, direction="right", class_name="station-label",
-                                   offset=(12, 0)),
+                                   offset=(18, 0)),
         ).add_to(fmap))
     if len(stations) > 1:
         fmap.fit_bounds([[min(s.lat for s in stations), min(s.lng for s in stations)],
