@@ -51,8 +51,8 @@ class AdPlaySettlement(ClaimFirstSettlement):
     """Not money yet (ad revenue would be a strategy of its own): rows and one event."""
     kind = "ad_plays"
 
-    def __init__(self, store, device_id: int, driver_id: int):
-        self.store, self.device_id, self.driver_id, self.now = store, device_id, driver_id, utcnow()
+    def __init__(self, store, device_id: int, driver_id: int, now: datetime | None = None):
+        self.store, self.device_id, self.driver_id, self.now = store, device_id, driver_id, now or utcnow()
 
     def prepare(self, request: AdPlaysRequest) -> _Checked:
         for index, play in enumerate(request.plays):

@@ -173,10 +173,11 @@ def _lines(session, row) -> list[tuple[stock.Line, object]]:
     return [(stock.Line(i, row.station_id, x.product_id, x.sku, x.quantity), x) for i, x in enumerate(found)]
 
 
-def pickup(store, order_id: str, actor, device_id: int | None = None) -> dict:
+def pickup(store, order_id: str, actor, device_id: int | None = None, now: datetime | None = None) -> dict:
     """That station (or admin) hands the goods over: the driver's device stock goes up.
 
-    Repeating a pickup returns the same order; a cancelled order is a 409.
+    Repeating a pickup returns the same order; a cancelled order is a 409. ``now``: when it
+    happened (the demo's history hands over orders in the past).
     """
     with store.transaction() as session:
         row = _locked_order(session, order_id)
@@ -186,7 +187,7 @@ def pickup(store, order_id: str, actor, device_id: int | None = None) -> dict:
             raise Conflict("the order was cancelled; it cannot be picked up", field="status")
         if row.status == "awaiting_pickup":
             device = _pickup_device(session, row.driver_id, device_id)
-            session.execute(_SET_STATUS, {"status": "picked_up", "picked": utcnow(), "cancelled": None,
+            session.execute(_SET_STATUS, {"status": "picked_up", "picked": now or utcnow(), "cancelled": None,
                                           "reason": None, "device": device, "id": row.id, "created": row.created_at})
             stock.add_to_device(session, device, [line for line, _ in _lines(session, row)])
             row = orders.load(session, order_id)
