@@ -99,7 +99,8 @@ def _history(store, rng, stations, shelves, fleet, ads, now, out) -> None:
     """The past (commands.demo_history), then the live figures rebuilt from it."""
     from sqlalchemy import select
 
-    from analytics import apply_committed, rebuild
+    from analytics import apply_committed
+    from analytics.rebuild import rebuild
     from store.models import DeviceStock, Product
     from store.partitions import ensure_partitions
 

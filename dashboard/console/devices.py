@@ -12,7 +12,7 @@ import logging
 import dash_ag_grid as dag
 from dash import Input, Output, callback, clientside_callback, dcc, html
 
-from analytics import desk
+from analytics.queries import desk
 from dashboard import auth
 from dashboard.console import ids, shell
 from dashboard.screen.format import count
