@@ -39,7 +39,7 @@ def demo_secrets(data_dir: Path) -> dict:
     return values
 
 
-def seed(store, manager_password: str, out=sys.stdout) -> dict:
+def seed(store, manager_password: str, out=sys.stdout, days: int = demo_history.DAYS) -> dict:
     """Create the demo catalogue and its past once; returns what the banner prints and the fleet's keys
     (the simulator drives the same drivers, devices and stations)."""
     from sqlalchemy import func, select
@@ -81,7 +81,7 @@ def seed(store, manager_password: str, out=sys.stdout) -> dict:
         for device_id in session.scalars(select(Device.id)):
             for product_id in rng.sample(products, 12):
                 session.add(DeviceStock(device_id=device_id, product_id=product_id, quantity=rng.randint(6, 15)))
-    _history(store, rng, stations, shelves, fleet, ads, now, out)
+    _history(store, rng, stations, shelves, fleet, ads, now, out, days)
     for station in stations:  # the shelves as a station keeps them today
         catalogue.set_station_stock(store, station.id, [{**row, "quantity": rng.randint(150, 600)}
                                                         for row in shelves[station.id]])
@@ -95,7 +95,7 @@ def seed(store, manager_password: str, out=sys.stdout) -> dict:
             "fleet": {"drivers": fleet, "stations": {str(c.row.id): c.token for c in created}, "ads": ads}}
 
 
-def _history(store, rng, stations, shelves, fleet, ads, now, out) -> None:
+def _history(store, rng, stations, shelves, fleet, ads, now, out, days: int) -> None:
     """The past (commands.demo_history), then the live figures rebuilt from it."""
     from sqlalchemy import select
 
@@ -106,7 +106,7 @@ def _history(store, rng, stations, shelves, fleet, ads, now, out) -> None:
 
     tz = store.settings.tz
     with store.engine.begin() as conn:  # a month of its own for each month of the past, as the scheduler keeps them
-        ensure_partitions(conn, (now - timedelta(days=demo_history.DAYS + 1)).date(), now.date())
+        ensure_partitions(conn, (now - timedelta(days=days + 1)).date(), now.date())
     with store.sessions() as session:
         skus = dict(session.execute(select(Product.id, Product.sku)).all())
         stock: dict[int, dict[str, int]] = {}
@@ -117,12 +117,12 @@ def _history(store, rng, stations, shelves, fleet, ads, now, out) -> None:
     for index, f in enumerate(fleet):
         home = stations[index % len(stations)]
         driver = demo_history.Driver(f["driver_id"], f["device_id"], home.id, stock.get(f["device_id"], {}),
-                                     demo_history.joined(index, len(fleet), now))
+                                     demo_history.joined(index, len(fleet), now, days))
         shelf = {row["sku"] for row in shelves[home.id] if row["on_shelf"]}
-        demo_history.play_forward(rng, driver, shelf, popularity, ads, now - timedelta(minutes=2), tz)
+        demo_history.play_forward(rng, driver, shelf, popularity, ads, now - timedelta(minutes=2), tz, days)
         drivers.append(driver)
     total = sum(len(d.sales) + len(d.orders) + len(d.plays) for d in drivers)
-    print(f"writing {demo_history.DAYS} days of history for {len(drivers)} drivers ({total:,} records) "
+    print(f"writing {days} days of history for {len(drivers)} drivers ({total:,} records) "
           "through the ingest use cases", file=out, flush=True)
     counts = demo_history.write(store, drivers, demo_history.Progress(total, out),
                                 lambda events: apply_committed(store, events))

@@ -69,14 +69,14 @@ def _poisson(rng: random.Random, mean: float) -> int:
 
 
 def play_forward(rng: random.Random, driver: Driver, shelf: set[str], popularity: dict[str, float],
-                 ads: list[int], now: datetime, tz) -> None:
+                 ads: list[int], now: datetime, tz, days: int = DAYS) -> None:
     """Fill ``driver``'s sales, orders and plays from the day it joined until ``now``."""
     day = driver.joined.astimezone(tz).replace(hour=0, minute=0, second=0, microsecond=0)
     incoming: list[tuple[datetime, dict]] = []  # orders on their way: (pickup time, lines)
     while day < now:
         age = (day - driver.joined).days
         settling = min(1.0, 0.6 + age / 120)  # a new driver's passengers take a while to find the device
-        settling *= 0.45 + 0.55 * max(0.0, 1 - (now - day).days / DAYS)  # and the pilot year was quieter
+        settling *= 0.45 + 0.55 * max(0.0, 1 - (now - day).days / days)  # and the pilot year was quieter
         times = sorted(day + timedelta(hours=_hour(rng)) for _ in
                        range(_poisson(rng, SALES_PER_DAY * WEEKDAY[day.weekday()] * settling)))
         for at in (t for t in times if t < now):
@@ -188,9 +188,10 @@ def _settle_sales(store, d: Driver, batch: list, progress: Progress, counts: dic
     progress.add(len(batch), f"{counts['purchases']:,} purchases")
 
 
-def joined(index: int, count: int, now: datetime) -> datetime:
+def joined(index: int, count: int, now: datetime, days: int = DAYS) -> datetime:
     """Founders on the first day; the rest joined one after another over the last months."""
     if index < FOUNDERS:
-        return now - timedelta(days=DAYS)
-    step = (FIRST_JOIN_DAYS - LAST_JOIN_DAYS) / max(1, count - FOUNDERS - 1)
-    return now - timedelta(days=FIRST_JOIN_DAYS - (index - FOUNDERS) * step)
+        return now - timedelta(days=days)
+    first, last = min(FIRST_JOIN_DAYS, days), min(LAST_JOIN_DAYS, days // 2)
+    step = (first - last) / max(1, count - FOUNDERS - 1)
+    return now - timedelta(days=first - (index - FOUNDERS) * step)

@@ -51,3 +51,17 @@ def test_pickup_queue_numbers_its_drivers_by_place_not_by_their_order_count():
                         feature(7, "2026-11-28T10:10:00+08:00", 3)], TZ)
     assert [_texts(r)[0] for r in rows] == ["1", "2", "3"]
     assert [_texts(r)[2] for r in rows] == ["1 单 · 1.0 km", "1 单 · 1.0 km", "3 单 · 1.0 km"]
+
+
+def test_only_a_kiosk_turns_its_period_by_itself():
+    from dashboard.screen import ids
+    from dashboard.screen.layout import screen_layout
+
+    def rotation(token, seconds):
+        layout = screen_layout(token, "Lobby", station=False, refresh_ms=1500, map_src="/m", rotate_seconds=seconds)
+        (interval,) = [c for c in layout.children if getattr(c, "id", None) == ids.ROTATE]
+        return interval.disabled, interval.interval
+
+    assert rotation("bfk_token", 15) == (False, 15000)
+    assert rotation(None, 15)[0] is True  # a signed-in wall has someone to click
+    assert rotation("bfk_token", 0)[0] is True  # BUYFREE_SCREEN_ROTATE_SECONDS=0: never
