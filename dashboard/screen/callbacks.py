@@ -60,6 +60,10 @@ def _warn(exc: Exception) -> None:
         log.warning("big screen cannot refresh: %s: %s", type(exc).__name__, exc)
 
 
+def _shown_output():
+    return Output(ids.SHOWN, "data", allow_duplicate=True)
+
+
 def _size_class(text: str) -> str:
     return "kpi-value" + (" longer" if len(text) > 14 else " long" if len(text) > 11 else "")
 
@@ -67,17 +71,18 @@ def _size_class(text: str) -> str:
 @callback(
     [Output(i, "children") for i in MONEY_IDS + (ids.KPI_ORDERS, ids.KPI_FLEET, ids.KPI_ACTIVE, ids.LAST_UPDATED,
                                                  ids.STATUS)]
-    + [Output(ids.STATUS, "className")] + [Output(i, "className") for i in MONEY_IDS],
+    + [Output(ids.STATUS, "className")] + [Output(i, "className") for i in MONEY_IDS] + [_shown_output()],
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.LAST_UPDATED, "children"),
+    State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
-def refresh_kpis(_n, context, last_updated):
+def refresh_kpis(_n, context, last_updated, shown):
     store = get_store()
     try:
         token = (context or {}).get("token")
         scope = access.resolve(token)
         if scope is None:  # blank the figures: they are no longer this browser's to see
             why = "此链接已失效 This screen link is no longer valid" if token else "已退出登录 Signed out: sign in again"
-            return ["—"] * 8 + [no_update, why, "status status-down"] + [no_update] * 5
+            return ["—"] * 8 + [no_update, why, "status status-down"] + [no_update] * 6
         summary = queries.summary(store, scope.scope, KIND)
         if scope.station_id is None:
             devices = queries.device_counts(store)
@@ -90,15 +95,15 @@ def refresh_kpis(_n, context, last_updated):
     except Exception as exc:  # keep the last figures on the wall; say why they are not moving
         _warn(exc)
         since = f" · 数据截至 as of {last_updated}" if last_updated not in (None, "—") else ""
-        return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"] + [no_update] * 5
+        return [no_update] * 9 + [_unavailable(exc) + since, "status status-down"] + [no_update] * 6
     money = [fmt.money(summary[key]["amount_cents"]) for key in PERIOD_KEYS]
     now = fmt.clock(datetime.now(store.settings.tz))
-    return money + [fmt.count(summary["today"]["orders"]), fleet, active, now, "", "status status-ok"] \
-        + [_size_class(text) for text in money]
-
-
-def _shown_output():
-    return Output(ids.SHOWN, "data", allow_duplicate=True)
+    # The clock and the status line go every tick; the figures only when they moved.
+    figures = list(zip(MONEY_IDS + (ids.KPI_ORDERS, ids.KPI_FLEET, ids.KPI_ACTIVE),
+                       money + [fmt.count(summary["today"]["orders"]), fleet, active]))
+    figures += [(f"{i}.className", _size_class(text)) for i, text in zip(MONEY_IDS, money)]
+    values, marks = only_changed([(name, value, None) for name, value in figures], shown)
+    return values[:8] + [now, "", "status status-ok"] + values[8:] + [marks]
 
 
 @callback([Output(i, "children") for i in RETAIL_IDS] + [_shown_output()], Input(ids.TICK, "n_intervals"),
