@@ -23,6 +23,9 @@ from config.embedded import export_urls
 log = logging.getLogger(__name__)
 APP_PY = str(Path(__file__).resolve().parents[1] / "app.py")
 MANAGER = "manager"
+# Live purchases per second at the busiest hour: a sale every few seconds keeps the wall moving without
+# one afternoon of the demo outselling a day of its history many times over.
+DEMO_RATE = 0.3
 HISTORY_SHELF = 1_000_000  # shelves are full while the past is written; set to today's levels after
 
 
@@ -171,7 +174,7 @@ def demo(args, factory) -> int:
     if not args.no_simulate:
         children.append(subprocess.Popen([sys.executable, APP_PY, "simulate", "--base-url", base,
                                           "--admin-token", settings.admin_token, "--wait-for-server", "--quiet",
-                                          "--drivers", str(len(DRIVERS))]))
+                                          "--drivers", str(len(DRIVERS)), "--rate", str(DEMO_RATE)]))
     for child in children:
         atexit.register(child.terminate)
     print_banner(base, settings, values)

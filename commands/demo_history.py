@@ -45,7 +45,7 @@ class Driver:
     stock: dict[str, int]
     joined: datetime
     sales: list = field(default_factory=list)     # (at, sku, quantity, payment)
-    orders: list = field(default_factory=list)    # (at, pickup_at or None, {sku: quantity})
+    orders: list = field(default_factory=list)    # (at, pickup_at, {sku: quantity})
     plays: list = field(default_factory=list)     # (at, ad_id, duration_ms)
 
 
@@ -110,9 +110,9 @@ def _maybe_restock(rng, driver: Driver, shelf: set[str], at: datetime, now: date
     lines = {sku: TARGET - max(0, driver.stock.get(sku, 0)) for sku in wanted}
     ordered = at + timedelta(minutes=rng.randint(5, 40))
     pickup = ordered + timedelta(minutes=rng.randint(30, 150))
-    if ordered >= now:
+    if pickup >= now:  # an order still on its way is the simulator's to place and pick up, live
         return
-    driver.orders.append((ordered, pickup if pickup < now else None, lines))
+    driver.orders.append((ordered, pickup, lines))
     incoming.append((pickup, lines))
     incoming.sort(key=lambda item: item[0])
 
@@ -149,11 +149,10 @@ def write(store, drivers: list[Driver], progress: Progress, hand_off) -> dict:
             hand_off(events)
             body = outcome.body if isinstance(outcome.body, dict) else json.loads(outcome.body)
             counts["orders"] += 1
-            if pickup_at is not None:
-                for order in body["orders"]:
-                    replenishments.pickup(store, order["id"], replenishments.Actor("station", order["station_id"]),
-                                          device_id=d.device_id, now=pickup_at)
-                    counts["pickups"] += 1
+            for order in body["orders"]:
+                replenishments.pickup(store, order["id"], replenishments.Actor("station", order["station_id"]),
+                                      device_id=d.device_id, now=pickup_at)
+                counts["pickups"] += 1
             progress.add(1, f"{counts['orders']:,} restock orders")
         for start in range(0, len(d.plays), BATCH):
             chunk = d.plays[start:start + BATCH]

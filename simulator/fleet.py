@@ -195,7 +195,9 @@ class Fleet:
         if car.pending or car.wait:
             car.wait = max(0, car.wait - 1)
             return
-        levels = {sku: car.stock.get(sku, 0) for sku in self.world.skus}
+        # A device restocks the products it carries; one that carries almost nothing (new) picks from all.
+        carried = [sku for sku in car.stock if sku in self.world.retail]
+        levels = {sku: car.stock.get(sku, 0) for sku in (carried if len(carried) >= 4 else self.world.skus)}
         low = sorted((qty, sku) for sku, qty in levels.items() if qty <= LOW_MARK)
         stocked = sum(1 for qty in levels.values() if qty > LOW_MARK)
         # Run low (several products gone, or an empty new device), or top up now and then on the way.

@@ -136,6 +136,10 @@
     }).join(";");
     if (signature === lastLayout) return;
     lastLayout = signature;
+    items.forEach(function (item) {  // no label covers a dot or a station's square
+      var r = item.gap - 4;  // inside the 3 px margin sideRect keeps, so a label never hides behind its own marker
+      taken.push({left: item.p.x - r, top: item.p.y - r, right: item.p.x + r, bottom: item.p.y + r});
+    });
     items.forEach(function (item) {
       var chosen = null;
       for (var i = 0; i < SIDES.length && !chosen; i++) {
