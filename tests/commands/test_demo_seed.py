@@ -12,7 +12,7 @@ def test_demo_ads_get_generated_creatives_that_devices_can_play(store, tmp_path)
 
     previous, store.objects = store.objects, DirectoryStore(tmp_path / "objects")
     try:
-        seed(store, "demo-password-123")
+        seed(store, "demo-password-123", days=2)  # the creatives, not the past, are under test here
         with store.sessions() as session:
             ads = session.scalars(select(Ad).order_by(Ad.id)).all()
             rows = session.scalars(select(Creative).order_by(Creative.id)).all()
