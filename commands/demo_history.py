@@ -35,6 +35,7 @@ SALES_PER_DAY = 12             # passenger purchases per driver on an ordinary w
 WEEKDAY = (1.0, 0.95, 1.0, 1.05, 1.25, 1.4, 0.9)  # Monday .. Sunday: Friday and Saturday nights are busy
 AD_DAYS, PLAYS_PER_DAY = 14, 24  # the campaigns started two weeks ago
 BATCH, WINDOW = 500, timedelta(days=28)  # purchases per settle call, and the span one call may cover
+TOP_UP = 0.12                  # per sale: the chance that a driver tops up a few products on the way
 
 
 @dataclass
@@ -101,16 +102,18 @@ def play_forward(rng: random.Random, driver: Driver, shelf: set[str], popularity
 
 
 def _maybe_restock(rng, driver: Driver, shelf: set[str], at: datetime, now: datetime, incoming: list) -> None:
-    """As the simulator's cars do: restock when several products run low, from what the station shelves."""
-    low = sorted((qty, sku) for sku, qty in driver.stock.items() if qty <= LOW_MARK and sku in shelf)
-    stocked = sum(1 for qty in driver.stock.values() if qty > LOW_MARK)
-    if len(low) < 3 and stocked >= 4:
+    """As the simulator's cars do: restock when products run low, and now and then top up on the way,
+    from what the home station shelves (so every day has its station sales)."""
+    carried = sorted((qty, sku) for sku, qty in driver.stock.items() if sku in shelf)
+    low = [sku for qty, sku in carried if qty <= LOW_MARK]
+    if len(low) < 2 and rng.random() > TOP_UP:
         return
-    wanted = [sku for _, sku in low[:4]] or rng.sample(sorted(shelf), 3)
+    wanted = [sku for _, sku in carried[:rng.randint(2, 4)]] or rng.sample(sorted(shelf), 3)
     lines = {sku: TARGET - max(0, driver.stock.get(sku, 0)) for sku in wanted}
+    lines = {sku: qty for sku, qty in lines.items() if qty > 0}
     ordered = at + timedelta(minutes=rng.randint(5, 40))
     pickup = ordered + timedelta(minutes=rng.randint(30, 150))
-    if pickup >= now:  # an order still on its way is the simulator's to place and pick up, live
+    if not lines or pickup >= now:  # an order still on its way is the simulator's to place and pick up, live
         return
     driver.orders.append((ordered, pickup, lines))
     incoming.append((pickup, lines))
