@@ -92,12 +92,14 @@
       var x = a.properties.oldest_pending_since || "", y = b.properties.oldest_pending_since || "";
       return x < y ? -1 : x > y ? 1 : a.properties.driver_id - b.properties.driver_id;
     });
-    return rows.slice(0, 5).map(function (f) {
+    // Numbered by place in the queue (as dashboard/screen/views.py:queue_items); the order count beside the plate.
+    return rows.slice(0, 5).map(function (f, place) {
       var p = f.properties, d = p.distance_km;
+      var where = d === null || d === undefined ? "—" : d.toFixed(1) + " km";
       return el("Li", {key: "q" + p.driver_id, className: "rank-row queue-row"}, [
-        el("Span", {className: "rank-no", title: "orders awaiting pickup"}, String(p.pending_orders)),
+        el("Span", {className: "rank-no", title: "place in the queue"}, String(place + 1)),
         el("Span", {className: "rank-name"}, p.car_plate || p.name),
-        el("Span", {className: "rank-units"}, d === null || d === undefined ? "—" : d.toFixed(1) + " km"),
+        el("Span", {className: "rank-units"}, count(p.pending_orders) + " 单 · " + where),
         el("Span", {className: "rank-amount"}, "since " + hhmm(p.oldest_pending_since))]);
     });
   }
@@ -138,6 +140,11 @@
         fig.data[0].text = points.map(function (p) { return p.amount_cents ? moneyShort(p.amount_cents) : ""; });
       }
       return texts.concat([count(s.today.orders), fleet, active, String(figures.as_of).slice(11, 19)], classes, [fig]);
+    },
+    retail: function (figures) {
+      var r = (figures || {}).retail;
+      if (!r) return Array(5).fill(NO());
+      return ["today", "week", "month", "year", "total"].map(function (k) { return money(r[k].amount_cents); });
     },
     lists: function (figures, period) {
       if (!figures) return [NO(), NO(), NO()];

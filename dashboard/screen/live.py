@@ -18,6 +18,7 @@ FIGURES, SALES, DRIVERS, STATUS = "screen-live-figures", "screen-live-sales", "s
 MARK = "screen-live"
 REFRESH = "screen-live-refresh"  # the wall's refresh interval (ms), for the fallback's pace
 MONEY_IDS = (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL)
+RETAIL_IDS = (ids.RETAIL_TODAY, ids.RETAIL_WEEK, ids.RETAIL_MONTH, ids.RETAIL_YEAR, ids.RETAIL_TOTAL)
 
 
 def components(token: str | None, station: bool, refresh_ms: int) -> list:
@@ -45,6 +46,10 @@ clientside_callback(
     + [_out(i, "className") for i in MONEY_IDS] + [_out(ids.SALES_7D, "figure")],
     Input(FIGURES, "data"), *[State(i, "children") for i in MONEY_IDS], State(ids.SALES_7D, "figure"),
     prevent_initial_call=True,
+)
+clientside_callback(  # passenger sales under the tiles (the platform's figures carry ``retail``)
+    ClientsideFunction("bfScreen", "retail"),
+    [_out(i) for i in RETAIL_IDS], Input(FIGURES, "data"), prevent_initial_call=True,
 )
 clientside_callback(
     ClientsideFunction("bfScreen", "lists"),

@@ -98,6 +98,10 @@ def test_walls_are_whole_at_both_heights_and_map_labels_stay_apart_inside(fleet,
             wait_for(lambda: not label_problems(map_labels(browser)), timeout=6,
                      message=f"labels apart and inside the map: {label_problems(map_labels(browser))}")
             assert cut_rows(browser) == [], f"{name} at 1920×{height}"
+            if name == "station_wall":  # numbered by place in the queue, however it was drawn (stream or poll)
+                places = wait_for(lambda: [e.text for e in browser.find_elements(
+                    By.CSS_SELECTOR, "#pickup-queue .rank-no")], message="the pickup queue")
+                assert places == [str(n) for n in range(1, len(places) + 1)] and len(places) == 5, places
             assert browser.execute_script("return [document.documentElement.scrollWidth,"
                                           " document.documentElement.scrollHeight]") == [1920, height]
             browser.save_screenshot(str(artifacts / f"{name.replace('_', '-')}-1920x{height}.png"))
