@@ -25,6 +25,7 @@ HOUR = 3600
 
 
 def job_table() -> list[Job]:
+    from analytics.alerts import evaluate_alerts
     from analytics.jobs.heal import self_heal
     from analytics.jobs.roll import day_roll, nightly_reconcile
     from analytics.jobs.upkeep import devices_online, drop_stale_drivers, expire_untimed_keys
@@ -47,6 +48,12 @@ def job_table() -> list[Job]:
             description="cancel orders awaiting pickup longer than BUYFREE_PICKUP_EXPIRY_HOURS"),
         Job("devices_online", devices_online, "interval", {"seconds": 30}, misfire_grace_time=30, at_start=True,
             description="count devices online; announce those that went offline", log_when=("went_offline",)),
+        Job("device_presence", announce_presence, "interval", {"seconds": 30}, needs_redis=False,
+            misfire_grace_time=30, at_start=True, log_when=("online", "offline"),
+            description="device.online / device.offline events for devices whose presence changed"),
+        Job("alerts", evaluate_alerts, "interval", {"minutes": 1}, needs_redis=False, misfire_grace_time=60,
+            at_start=True, log_when=("opened", "resolved"),
+            description="evaluate every alert rule: open what holds, resolve what cleared"),
         Job("stale_drivers", drop_stale_drivers, "interval", {"minutes": 1}, misfire_grace_time=60,
             at_start=True, description="drivers unseen for BUYFREE_DRIVER_STALE_MINUTES leave the live map"),
         Job("partitions", maintain_partitions, "cron", {"hour": 1, "minute": 10}, needs_redis=False,
@@ -81,6 +88,17 @@ def expire_pickups(store, now: datetime) -> dict:
         cancelled += len(events)
         if len(events) < EXPIRE_BATCH:
             return {"cancelled": cancelled}
+
+
+def announce_presence(store, now: datetime) -> dict:
+    """ingest's presence announcement, then the same hand-off as any committed event."""
+    from analytics import apply_committed
+    from ingest.devices import announce_presence as announce
+
+    events = announce(store, now)
+    apply_committed(store, events)
+    online = sum(1 for e in events if e.kind == "device_online")
+    return {"online": online, "offline": len(events) - online}
 
 
 class JobFailed(Exception):

@@ -32,6 +32,13 @@ class Settings(BaseSettings):
     gps_retention_days: int = Field(90, ge=1, description="GPS points older than this are dropped (by month partition)")
     ad_play_retention_days: int = Field(400, ge=1, description="Ad plays older than this are dropped (by month partition)")
     stock_alert_threshold: int = Field(5, ge=0, description="A device stock row at or below this raises a stock alert")
+    station_stock_alert_threshold: int = Field(10, ge=0, description="A station's on-shelf sku at or below this raises a station_stock_low alert")
+    device_offline_alert_minutes: int = Field(30, ge=1, le=7 * 24 * 60, description="An activated device unseen this long raises a device_offline alert")
+    no_sales_alert_hours: int = Field(3, ge=1, le=13, description="An online device without a sale this long (08:00-22:00 business time) raises a no_sales alert")
+    restock_target_days: int = Field(7, ge=1, le=365, description="Restock suggestions bring a sku to this many days of cover")
+    amqp_url: str | None = Field(None, description="RabbitMQ URL (amqp:// or amqps://); empty: no event stream is published")
+    amqp_exchange: str = Field("buyfree.events", min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:-]+$",
+                               description="The durable topic exchange the relay publishes every event to")
     driver_stale_minutes: int = Field(30, ge=1, description="Drivers unseen this long leave the live map")
     map_tiles: str = Field("OpenStreetMap", description="Leaflet tile URL template or a folium tile name")
     map_attribution: str | None = Field(None, description="Attribution for a custom tile URL")
@@ -86,7 +93,7 @@ class Settings(BaseSettings):
         return value.upper()
 
     @field_validator("database_url", "redis_url", "admin_token", "secret_key", "object_store_url", "s3_endpoint",
-                     "s3_public_endpoint", "s3_access_key", "s3_secret_key", mode="before")
+                     "s3_public_endpoint", "s3_access_key", "s3_secret_key", "amqp_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -128,6 +135,20 @@ class Settings(BaseSettings):
     @property
     def creative_max_bytes(self) -> int:
         return self.creative_max_mb * 1024 * 1024
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            import pika  # the relay's client parses it as it will connect
+
+            if not value.startswith(("amqp://", "amqps://")):
+                raise ValueError("must be an amqp:// or amqps:// URL")
+            try:
+                pika.URLParameters(value)
+            except Exception as exc:
+                raise ValueError(f"not a usable AMQP URL: {exc}") from None
+        return value
 
     @cached_property
     def tz(self) -> ZoneInfo:

@@ -1,11 +1,14 @@
 """Device heartbeats (activation, online, last position) and stock reads."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select, text
 
 from ingest import stock
 from ingest.errors import NotFound
 from ingest.timing import iso, utcnow
+from store import outbox
 from store.models import Device
 
 _HEARTBEAT = text(
@@ -36,3 +39,27 @@ def device_stock(session, device_id: int) -> dict:
 def stocked_devices(session) -> set[int]:
     """Devices holding at least one unit of anything (the console flags the others: nothing to sell)."""
     return set(session.execute(text("SELECT DISTINCT device_id FROM device_stock WHERE quantity > 0")).scalars())
+
+
+_PRESENCE = text("""
+UPDATE devices SET announced_online = (last_seen_at >= :online_since)
+WHERE activated_at IS NOT NULL AND last_seen_at IS NOT NULL
+  AND announced_online IS DISTINCT FROM (last_seen_at >= :online_since)
+RETURNING id, driver_id, announced_online, last_seen_at""")
+
+
+def announce_presence(store, now) -> list:
+    """``device_online`` / ``device_offline`` events for the devices whose presence changed since the
+    last announcement (the scheduler's ``device_presence`` job); the row update and its event are one
+    transaction, so a device's events alternate and commit in id order."""
+    since = now - timedelta(seconds=store.settings.device_online_seconds)
+    tz = store.settings.tz
+    with store.transaction() as session:
+        rows = session.execute(_PRESENCE, {"online_since": since}).all()
+        events = []
+        for online in (True, False):
+            payloads = [{"device_id": r.id, "driver_id": r.driver_id, "online": online,
+                         "last_seen_at": iso(r.last_seen_at, tz)}
+                        for r in sorted(rows, key=lambda r: r.id) if r.announced_online is online]
+            events += outbox.write(session, "device_online" if online else "device_offline", payloads)
+        return events

@@ -189,8 +189,16 @@ def pickup(store, order_id: str, actor, device_id: int | None = None, now: datet
             device = _pickup_device(session, row.driver_id, device_id)
             session.execute(_SET_STATUS, {"status": "picked_up", "picked": now or utcnow(), "cancelled": None,
                                           "reason": None, "device": device, "id": row.id, "created": row.created_at})
-            stock.add_to_device(session, device, [line for line, _ in _lines(session, row)])
+            lines = _lines(session, row)
+            stock.add_to_device(session, device, [line for line, _ in lines])
             row = orders.load(session, order_id)
+            # No figure changes; the event is for the AMQP stream (order.picked_up), written after the
+            # order's row lock like every event of an order, so one order's events commit in id order.
+            tz = store.settings.tz
+            outbox.write(session, "replenishment_picked_up", [{
+                **_payload(row.id, row.station_id, row.driver_id, iso(row.created_at, tz), row.total_cents,
+                           [(x.product_id, x.quantity, x.amount_cents) for _, x in lines]),
+                "device_id": device, "picked_up_at": iso(row.picked_up_at, tz)}])
         return orders.order_with_lines(session, row, store.settings.tz)
 
 

@@ -107,7 +107,23 @@ def _driver_location(pl: Planner, event_id: int, p: dict) -> None:
                 "lng": p["lng"], "at": p["recorded_at"]})
 
 
+def _alert(pl: Planner, event_id: int, p: dict) -> None:
+    """No figure changes: the wall's alert strip hears of it on the channel."""
+    pl.message({"id": event_id, "kind": "alert", "status": "opened" if p["resolved_at"] is None else "resolved",
+                "alert_id": p["id"], "alert_kind": p["kind"], "severity": p["severity"],
+                "station_id": p["station_id"]})
+
+
+def _notice(pl: Planner, event_id: int, p: dict) -> None:
+    """Events for the stream that change no figure (pickups, device presence): nothing to write."""
+
+
 HANDLERS = {
+    "alert_opened": _alert,
+    "alert_resolved": _alert,
+    "replenishment_picked_up": _notice,
+    "device_online": _notice,
+    "device_offline": _notice,
     "purchase": _purchase,
     "replenishment": _replenishment,
     "replenishment_cancelled": _cancelled,

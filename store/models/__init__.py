@@ -1,5 +1,6 @@
 """SQLAlchemy 2 typed models; ``Base.metadata`` is what the migrations build."""
 from store.models.accounts import ApiKey, Device, DeviceStock, Driver, DriverActivity, Screen, User
+from store.models.alerts import Alert
 from store.models.base import Base
 from store.models.catalogue import Ad, Product, Station, StationStock
 from store.models.creatives import Creative, CreativeObject
@@ -17,8 +18,8 @@ PARTITIONED = {  # table -> partition column
 }
 
 __all__ = [
-    "Ad", "AdPlay", "ApiKey", "AwaitingPickup", "Base", "Creative", "CreativeObject", "Device", "DeviceStock", "Driver",
-    "DriverActivity", "GpsPoint",
+    "Ad", "AdPlay", "Alert", "ApiKey", "AwaitingPickup", "Base", "Creative", "CreativeObject", "Device", "DeviceStock",
+    "Driver", "DriverActivity", "GpsPoint",
     "IdempotencyKey", "JobRun", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
     "Product", "Purchase", "PurchaseLine", "SchedulerMarker", "Screen", "Station", "StationStock", "User",
 ]

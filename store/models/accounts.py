@@ -27,6 +27,8 @@ class Device(Base):
     last_seen_at: Mapped[datetime | None] = mapped_column(TZ)
     last_lat: Mapped[float | None] = mapped_column(Float)
     last_lng: Mapped[float | None] = mapped_column(Float)
+    # The presence last announced as a device.online / device.offline event (ingest.devices.announce_presence).
+    announced_online: Mapped[bool | None] = mapped_column()
     created_at: Mapped[datetime] = created_at_column()
 
 

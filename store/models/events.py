@@ -19,7 +19,10 @@ class OutboxEvent(Base):
     created_at: Mapped[datetime] = created_at_column()
     applied_at: Mapped[datetime | None] = mapped_column(TZ)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    __table_args__ = (Index("ix_outbox_pending", "id", postgresql_where="applied_at IS NULL"),)
+    # The AMQP relay's own mark (relay/): set when the broker confirmed the event, whatever Redis did.
+    published_at: Mapped[datetime | None] = mapped_column(TZ)
+    __table_args__ = (Index("ix_outbox_pending", "id", postgresql_where="applied_at IS NULL"),
+                      Index("ix_outbox_unpublished", "id", postgresql_where="published_at IS NULL"))
 
 
 class IdempotencyKey(Base):

@@ -1,0 +1,39 @@
+"""Alerts: rules as data (``rules``), evaluated every minute by the scheduler and
+right after the commit of events that can make one true at once (``follow``).
+
+``evaluate(store, now, kinds=None, subjects=None)`` runs the rules in one
+transaction and returns the outbox events it wrote (``alert_opened``,
+``alert_resolved``), already committed, for the hand-off.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from analytics.alerts import table
+from analytics.alerts.rules import BY_KIND, RULES
+from analytics.alerts.outbox import write_alert_events
+
+__all__ = ["evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
+
+
+def evaluate(store, now: datetime, kinds=None, subjects: dict | None = None) -> list:
+    """Evaluate ``kinds`` (all rules when None); ``subjects`` maps a kind to the subject ids to look
+    at (the others keep their state), else every subject is looked at."""
+    settings = store.settings
+    with store.transaction() as session:
+        changes = []
+        for rule in RULES:
+            if kinds is not None and rule.kind not in kinds:
+                continue
+            changes += table.apply_rule(session, rule, settings, now, (subjects or {}).get(rule.kind))
+        return write_alert_events(session, changes)
+
+
+def evaluate_alerts(store, now: datetime) -> dict:
+    """The scheduler's job: every rule, every subject."""
+    from analytics import apply_committed
+
+    events = evaluate(store, now)
+    apply_committed(store, events)  # the wall and the live figures hear of them
+    opened = sum(1 for e in events if e.kind == "alert_opened")
+    return {"opened": opened, "resolved": len(events) - opened}
