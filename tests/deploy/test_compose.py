@@ -9,7 +9,7 @@ from store.redis import cluster_credentials, cluster_nodes
 from tests.deploy.compose import (ENV_EXAMPLE, ROOT, MissingVariable, active_services, load, raw,
                                   read_env_file)
 
-CORE = {"postgres", "redis", "minio", "minio-init", "migrate", "web", "scheduler", "proxy"}
+CORE = {"postgres", "redis", "minio", "minio-init", "rabbitmq", "migrate", "web", "scheduler", "relay", "proxy"}
 NODES = {"redis-node-1": 7001, "redis-node-2": 7002, "redis-node-3": 7003}
 SECRET = re.compile(r"PASSWORD|TOKEN|SECRET|AUTH|_KEY$", re.I)
 
@@ -50,11 +50,13 @@ def test_every_server_has_a_health_check_and_a_restart_policy(doc):
     assert services["web"]["healthcheck"]["test"] == ["CMD", "python", "/app/deploy/healthcheck.py"]
     assert "/healthz" in (ROOT / "deploy/healthcheck.py").read_text()
     assert services["minio"]["healthcheck"]["test"] == ["CMD", "mc", "ready", "local"]
-    for name in ("postgres", "redis", "minio", "web", "scheduler", "proxy", *NODES):
+    assert services["rabbitmq"]["healthcheck"]["test"] == ["CMD", "rabbitmq-diagnostics", "-q",
+                                                          "check_port_connectivity"]
+    for name in ("postgres", "redis", "minio", "rabbitmq", "web", "scheduler", "relay", "proxy", *NODES):
         assert services[name]["restart"] == "unless-stopped", name
     for name in ("migrate", "minio-init", "redis-cluster-create"):
         assert services[name]["restart"] == "no", name  # one-shot steps run once
-    for name in ("postgres", "redis", "minio", "web", "proxy", *NODES):
+    for name in ("postgres", "redis", "minio", "rabbitmq", "web", "proxy", *NODES):
         check = services[name]["healthcheck"]
         assert check["interval"] and check["retries"] >= 3, name
 
@@ -108,7 +110,7 @@ def test_secrets_come_only_from_the_env_file():
             if SECRET.search(key) or "@" in str(value):
                 assert "${" in str(value), (name, key)
     # Without them Compose refuses to start, naming the variable.
-    for missing in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "REDIS_PASSWORD", "BUYFREE_ADMIN_TOKEN",
+    for missing in ("POSTGRES_PASSWORD", "APP_DB_PASSWORD", "REDIS_PASSWORD", "RABBITMQ_PASSWORD", "BUYFREE_ADMIN_TOKEN",
                     "BUYFREE_SECRET_KEY", "MINIO_ROOT_PASSWORD", "MINIO_APP_SECRET_KEY"):
         env = {k: v for k, v in example.items() if k != missing}
         with pytest.raises(MissingVariable, match=missing):
@@ -135,6 +137,7 @@ def test_the_env_example_gives_the_app_valid_settings(doc):
                                                                 init["MINIO_APP_SECRET_KEY"])
     assert settings.s3_access_key != doc["services"]["minio"]["environment"]["MINIO_ROOT_USER"]  # not the root account
     assert doc["services"]["scheduler"]["environment"]["BUYFREE_OBJECT_STORE_URL"] == settings.object_store_url
+    assert settings.amqp_url.endswith("@rabbitmq:5672/") and settings.amqp_exchange == "buyfree.events"
 
 
 def test_minio_keeps_its_data_and_the_init_step_makes_the_bucket_and_a_bucket_only_user(doc):
@@ -147,6 +150,18 @@ def test_minio_keeps_its_data_and_the_init_step_makes_the_bucket_and_a_bucket_on
     assert "mc mb --ignore-existing \"local/$MINIO_BUCKET\"" in script
     assert "arn:aws:s3:::$MINIO_BUCKET/*" in script and "mc admin user add" in script
     assert re.search(r"^set -eu$", script, re.M)
+
+
+def test_the_relay_publishes_to_the_rabbitmq_service_and_keeps_the_broker_data(doc):
+    services = doc["services"]
+    relay, broker = services["relay"], services["rabbitmq"]
+    assert relay["command"] == ["python", "app.py", "relay"]
+    assert depends(relay)["migrate"] == {"condition": "service_completed_successfully"}
+    assert "rabbitmq" in depends(relay)  # started, not healthy: events wait in Postgres until it is up
+    user, password = broker["environment"]["RABBITMQ_DEFAULT_USER"], broker["environment"]["RABBITMQ_DEFAULT_PASS"]
+    assert relay["environment"]["BUYFREE_AMQP_URL"] == f"amqp://{user}:{password}@rabbitmq:5672/"
+    assert "rabbitmqdata:/var/lib/rabbitmq" in broker["volumes"] and broker["hostname"] == "rabbitmq"
+    assert int(relay["stop_grace_period"].rstrip("s")) >= 10
 
 
 def test_cluster_profile_has_three_nodes_and_a_create_step():
