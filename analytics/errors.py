@@ -21,6 +21,11 @@ class NotFound(AnalyticsError):
     status, title = 404, "Not found"
 
 
+class Forbidden(AnalyticsError):
+    """A valid reader that may not act on this (another station's alert)."""
+    status, title = 403, "Forbidden"
+
+
 class Unavailable(AnalyticsError):
     """Redis cannot be reached: the live figures cannot be read now."""
     status, title = 503, "Live figures unavailable"

@@ -9,6 +9,7 @@ from __future__ import annotations
 from flask import Blueprint
 from redis.exceptions import RedisError
 
+from analytics import alerts
 from analytics.alerts import table
 from analytics.queries import device_restock
 from api.errors import Forbidden, NotFound
@@ -38,14 +39,7 @@ def list_alerts(principal, query: AlertsQuery):
 @endpoint(bp, "/alerts/<int:alert_id>/ack", methods=("POST",), auth=("admin", "station"), responses={200: AlertOut})
 def acknowledge(principal, alert_id: int):
     """Acknowledge an alert: it stays open until its condition clears (admin, or that station)."""
-    tz = get_store().settings.tz
-    with get_store().transaction() as session:
-        alert = table.get(session, alert_id, tz) if alert_id <= MAX_ID else None
-        if alert is None:
-            raise NotFound(f"alert {alert_id} does not exist")
-        if principal.kind == "station" and alert["station_id"] != principal.id:
-            raise Forbidden("A station acknowledges its own station's alerts only")
-        return table.acknowledge(session, alert_id, tz), 200
+    return alerts.acknowledge(get_store(), alert_id, None if principal.is_admin() else principal.id), 200
 
 
 @endpoint(bp, "/devices/<int:device_id>/restock", auth=("admin", "driver"), responses={200: RestockOut})

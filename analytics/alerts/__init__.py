@@ -13,7 +13,7 @@ from analytics.alerts import table
 from analytics.alerts.rules import BY_KIND, RULES
 from analytics.alerts.outbox import write_alert_events
 
-__all__ = ["evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
+__all__ = ["acknowledge", "evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
 
 
 def evaluate(store, now: datetime, kinds=None, subjects: dict | None = None) -> list:
@@ -37,3 +37,17 @@ def evaluate_alerts(store, now: datetime) -> dict:
     apply_committed(store, events)  # the wall and the live figures hear of them
     opened = sum(1 for e in events if e.kind == "alert_opened")
     return {"opened": opened, "resolved": len(events) - opened}
+
+
+def acknowledge(store, alert_id: int, station_id: int | None = None) -> dict:
+    """Acknowledge for an admin (``station_id`` None) or for that station only (403 otherwise)."""
+    from analytics.errors import Forbidden, NotFound
+
+    tz = store.settings.tz
+    with store.transaction() as session:
+        alert = table.get(session, alert_id, tz) if 0 < alert_id < 2**31 else None
+        if alert is None:
+            raise NotFound(f"alert {alert_id} does not exist")
+        if station_id is not None and alert["station_id"] != station_id:
+            raise Forbidden("A station acknowledges its own station's alerts only")
+        return table.acknowledge(session, alert_id, tz)

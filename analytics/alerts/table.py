@@ -84,10 +84,12 @@ STATUSES = {
 
 
 def page(session: Session, tz, *, status: str | None, kind: str | None, station_id: int | None,
-         page: int, per_page: int) -> dict:
+         page: int, per_page: int, unresolved: bool = False) -> dict:
     where, params = ["true"], {"limit": per_page, "offset": (page - 1) * per_page}
     if status:
         where.append(STATUSES[status])
+    if unresolved:  # open or acknowledged: what still needs doing
+        where.append("resolved_at IS NULL")
     if kind:
         where.append("kind = :kind")
         params["kind"] = kind

@@ -15,6 +15,7 @@ from dash import Input, Output, callback, clientside_callback, dcc, html
 from analytics.queries import desk
 from dashboard import auth
 from dashboard.console import ids, shell
+from dashboard.console.restock import restock_panel
 from dashboard.screen.format import count
 from ingest import devices as device_reads
 from ingest.errors import NotFound
@@ -139,12 +140,13 @@ def show_stock(cell):
         except NotFound:
             return f"设备 {device_id} 不存在 does not exist."
     if not any(s["quantity"] > 0 for s in stock):
-        return html.P(f"设备 #{device_id} 没有库存 has no stock at all.", className="c-error")
+        return html.Div([html.P(f"设备 #{device_id} 没有库存 has no stock at all.", className="c-error"),
+                         restock_panel(device_id)])
     products = desk.names(get_store(), skus=[s["sku"] for s in stock])["products"]
     low = get_store().settings.stock_alert_threshold
-    return html.Table([html.Caption(f"设备 Device #{device_id}"),
+    return html.Div([html.Table([html.Caption(f"设备 Device #{device_id}"),
                        html.Thead(html.Tr([html.Th("商品 Product"), html.Th("SKU"), html.Th("数量 Quantity")])),
                        html.Tbody([html.Tr([html.Td(products.get(s["sku"], s["sku"])), html.Td(s["sku"]),
                                             html.Td(s["quantity"])], className="c-low" if s["quantity"] <= low else None)
                                    for s in stock])],
-                      className="c-table", id=f"device-stock-{device_id}")
+                      className="c-table", id=f"device-stock-{device_id}"), restock_panel(device_id)])

@@ -30,3 +30,8 @@ ADS_TABLE, AD_DETAIL, AD_CREATIVES = "ads-table", "ad-detail", "ad-creatives"
 CREATIVE_FILE, CREATIVE_FILE_SLOT, CREATIVE_UPLOAD, CREATIVE_PROGRESS, CREATIVE_STATUS = (
     "creative-file", "creative-file-slot", "creative-upload", "creative-progress", "creative-status")
 REPORT_PREVIEW = "report-preview"
+# alerts (/console/alerts) and the menu's badge
+ALERTS_TABLE, ALERTS_COUNT, ALERTS_STATUS, ALERTS_BADGE = "alerts-table", "alerts-count", "alerts-status", "alerts-badge"
+ALERT_ACK = "alert-ack"  # pattern id {"type": ..., "alert": id}
+# the restock suggestions beside a device's stock (/console/devices)
+DEVICES_RESTOCK = "devices-restock"

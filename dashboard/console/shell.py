@@ -5,12 +5,14 @@ from dash import dcc, html
 from sqlalchemy import select
 
 from dashboard import auth
+from dashboard.console import ids
 from dashboard.delivery import uses_grid
 from store import get_store
 from store.models import Station
 
-NAV = (("/console", "今日 Today"), ("/console/orders", "订单 Orders"), ("/console/devices", "设备 Devices"),
-       ("/console/ads", "广告 Ads"), ("/console/reports", "报表 Reports"), ("/screen", "大屏 Screen"))
+NAV = (("/console", "今日 Today"), ("/console/orders", "订单 Orders"), ("/console/alerts", "预警 Alerts"),
+       ("/console/devices", "设备 Devices"), ("/console/ads", "广告 Ads"), ("/console/reports", "报表 Reports"),
+       ("/screen", "大屏 Screen"))
 ADMIN_ONLY = {"/console/devices", "/console/ads"}
 
 
@@ -19,8 +21,9 @@ def nav_items(user) -> list[tuple[str, str]]:
     return [(href, label) for href, label in NAV if user.is_admin or href not in ADMIN_ONLY]
 
 
-def _nav_link(href: str, label: str, active: str):
+def _nav_link(href: str, label: str, active: str, badge=None):
     class_name = "c-nav-link c-active" if href == active else "c-nav-link"
+    label = [label, badge] if badge is not None else label
     # A page with a bundle of its own (the grid) is opened by a full load, which brings the bundle.
     if uses_grid(href) or uses_grid(active):
         return html.A(label, href=href, className=class_name)
@@ -28,7 +31,9 @@ def _nav_link(href: str, label: str, active: str):
 
 
 def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
-    links = [_nav_link(href, label, active) for href, label in nav_items(user)]
+    badge = alert_badge(user)
+    links = [_nav_link(href, label, active, badge if href == "/console/alerts" else None)
+             for href, label in nav_items(user)]
     who = f"{user.username} · {'管理员 admin' if user.is_admin else '站长 station manager'}"
     signout = html.Form([dcc.Input(type="hidden", name=auth.CSRF_FIELD, value=auth.csrf_token()),
                          html.Button("退出 Sign out", type="submit", id="console-signout")],
@@ -38,6 +43,23 @@ def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
                      signout], className="console-head"),
         html.Main(list(children), className="console-main"),
     ], className="console")
+
+
+def alert_badge(user: auth.ConsoleUser):
+    """The count of the user's unresolved alerts beside "Alerts", coloured by the worst; None at zero."""
+    from analytics.alerts import table
+
+    try:
+        with get_store().sessions() as session:
+            counts = table.counts(session, None if user.is_admin else user.station_id)
+    except Exception:  # the menu must render even when the count cannot be read
+        return None
+    total = sum(counts.values())
+    if not total:
+        return None
+    worst = next(s for s in ("critical", "warning", "info") if counts.get(s))
+    return html.Span(str(total), id=ids.ALERTS_BADGE, className=f"c-badge c-sev-{worst}",
+                     title=f"{total} 条未解决预警 open alerts")
 
 
 def notice(title: str, text: str, link: tuple[str, str] | None = None) -> html.Div:
