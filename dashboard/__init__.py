@@ -61,6 +61,6 @@ def init_app(server: Flask) -> dash.Dash:
     # Pages are imported once; re-importing them on the next server would register
     # their callbacks again (Dash.enable_pages imports whenever pages_folder is set).
     app.pages_folder = ""
-    from dashboard.screen import callbacks  # noqa: F401  (registers the screen's callbacks once)
+    from dashboard.screen import alerts, callbacks  # noqa: F401  (registers the screen's callbacks once)
 
     return app

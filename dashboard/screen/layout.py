@@ -8,6 +8,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard.screen import ids, live
+from dashboard.screen.alerts import strip as alert_strip
 
 PERIODS = [("day", "Day"), ("week", "Week"), ("month", "Month"), ("year", "Year"), ("total", "Total")]
 MONEY_KPIS = [(ids.KPI_TODAY, ids.RETAIL_TODAY, "今日 Today"), (ids.KPI_WEEK, ids.RETAIL_WEEK, "本周 Week"),
@@ -89,6 +90,7 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
             html.Div(scope_label, id=ids.SCOPE_LABEL, className="scope-label"),
             html.Div([_counter(i, label) for i, label in counters], className="counters"),
             html.Div(className="head-right", children=[
+                alert_strip(),
                 html.Div("", id=ids.STATUS, className="status status-ok"),
                 html.Div(["更新于 Updated", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
             ]),
