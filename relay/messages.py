@@ -24,9 +24,6 @@ ROUTES: dict[str, tuple[str | None, Callable[[dict], str | None]]] = {
     "device_offline": ("device.offline", lambda p: None),
     "alert_opened": ("alert.opened", lambda p: p["opened_at"]),
     "alert_resolved": ("alert.resolved", lambda p: p["resolved_at"]),
-    "refund": ("purchase.refunded", lambda p: p.get("created_at")),
-    "payment_paid": ("payment.paid", lambda p: p.get("paid_at")),
-    "payment_closed": ("payment.closed", lambda p: p.get("closed_at")),
     "driver_active": (None, lambda p: None),
     "driver_location": (None, lambda p: None),
 }
