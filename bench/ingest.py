@@ -79,6 +79,18 @@ def purchase_body(i: int) -> dict:
             "location": {"lat": 31.2 + (i % 100) / 1000, "lng": 121.4}}
 
 
+def batch_requests(tokens: list[str], keys, token_offset: int = 32):
+    """``make_request`` for httpload: one upload of 500 purchases per call, keys drawn from ``keys``."""
+    def batch(n: int, i: int):
+        entries = []
+        for _ in range(500):
+            k = next(keys)
+            entries.append({"idempotency_key": f"bench-{k}", **purchase_body(k)})
+        return ("POST", "/api/v1/purchases/batch", json.dumps({"purchases": entries}).encode(),
+                {"Authorization": f"Bearer {tokens[(n + token_offset) % len(tokens)]}"})
+    return batch
+
+
 def print_cpu(what: str, before: dict, after: dict, count: int) -> None:
     """CPU per request of the server's parts and of this client, and the rate the machine's cores
     could carry at the server's cost alone."""
@@ -223,13 +235,7 @@ def main() -> int:
             return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
                     {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"bench-{k}"})
 
-        def batch(n: int, i: int):
-            entries = []
-            for _ in range(500):
-                k = next(keys)
-                entries.append({"idempotency_key": f"bench-{k}", **purchase_body(k)})
-            return ("POST", "/api/v1/purchases/batch", json.dumps({"purchases": entries}).encode(),
-                    {"Authorization": f"Bearer {tokens[(n + 32) % len(tokens)]}"})
+        batch = batch_requests(tokens, keys)
 
         print(f"{args.server}: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
               f"database {servers.database}; live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")

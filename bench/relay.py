@@ -42,7 +42,7 @@ import pika  # noqa: E402
 import psutil  # noqa: E402
 
 from bench.httpload import closed_loop  # noqa: E402
-from bench.ingest import http_admin, purchase_body, seed  # noqa: E402
+from bench.ingest import batch_requests, http_admin, seed  # noqa: E402
 from bench.servers import ROOT, BenchServers  # noqa: E402
 
 
@@ -142,13 +142,7 @@ def main() -> int:
         url = urlsplit(servers.app_url)
         keys = itertools.count()
 
-        def batch(n: int, i: int):
-            entries = []
-            for _ in range(500):
-                k = next(keys)
-                entries.append({"idempotency_key": f"bench-{k}", **purchase_body(k)})
-            return ("POST", "/api/v1/purchases/batch", json.dumps({"purchases": entries}).encode(),
-                    {"Authorization": f"Bearer {tokens[n % len(tokens)]}"})
+        batch = batch_requests(tokens, keys, token_offset=0)
 
         def upload(seconds: float) -> tuple[int, float]:
             tally, elapsed = asyncio.run(closed_loop(url.hostname, url.port, args.batch_connections, seconds, batch,

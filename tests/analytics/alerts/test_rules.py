@@ -3,6 +3,7 @@ two evaluators at once open one alert; every change is an outbox event."""
 from __future__ import annotations
 
 import threading
+import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -184,3 +185,31 @@ def test_two_evaluators_at_once_open_each_alert_once(api, store):
     assert all(r.resolved_at is not None for r in rows)
     assert outbox_kinds(store) == ["alert_opened"] * 30 + ["alert_resolved"] * 30 + ["alert_opened"] * 30 \
         + ["alert_resolved"] * 30 + ["alert_opened"] * 30 + ["alert_resolved"] * 30
+
+
+def test_after_commit_a_sold_out_sku_opens_its_alert_without_the_scheduler(fleet, store):
+    """The follower of committed events: the purchase's event names its device; the rules that it
+    triggers are evaluated for that device alone, behind the request."""
+    from analytics.alerts.follow import Follower, subjects_of
+
+    sku = fleet.products[0]["sku"]
+    device = fleet.devices[0]
+    picked_up(fleet, 0, sku, 2)
+    sale = fleet.purchase(device, [(sku, 2)])
+    with store.engine.connect() as conn:
+        (row,) = conn.execute(text("SELECT id, kind, payload FROM outbox WHERE kind = 'purchase'")).all()
+    assert subjects_of([row]) == {k: {device["id"]} for k in ("device_offline", "device_stock_out",
+                                                               "device_stock_low", "no_sales")}
+    handed = []
+    follower = Follower(store, lambda s, events: handed.extend(events))
+    try:
+        follower.add([row])
+        deadline = time.monotonic() + 10
+        while not handed and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        follower.close()
+    assert [(e.kind, e.payload["kind"], e.payload["subject"]["id"]) for e in handed
+            if e.payload["kind"] == "device_stock_out"] == [("alert_opened", "device_stock_out", device["id"])]
+    assert open_alerts(store, "device_offline") == []  # only the device's own rules, and it is online
+    assert sale["total_cents"] > 0
