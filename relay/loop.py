@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.exc import DBAPIError
 
 from relay import pending
+from store import outbox
 from relay.broker import Broker, BrokerError
 from relay.messages import UnknownKind, message
 
@@ -88,7 +89,7 @@ class Relay:
         return False
 
     def _send_batch(self) -> bool:
-        rows = pending.pending(self.conn, self.batch)
+        rows = outbox.unpublished(self.conn, self.batch)
         if not rows:
             return False
         tz = self.store.settings.tz
@@ -107,7 +108,7 @@ class Relay:
                 out.append((str(row.id), *built))
         if out:
             self.broker.publish(out)  # raises unless every message was confirmed
-        pending.mark_published(self.conn, ids)
+        outbox.mark_published(self.conn, ids)
         self.counters.published += len(out)
         self.counters.batches += 1
         return True

@@ -1,5 +1,6 @@
-"""The relay's reads and marks of the outbox (its own column, ``published_at``).
+"""The relay's leadership: one relay publishes at a time, so batches go out one after another.
 
+Its reads and marks of the outbox are ``store.outbox.unpublished`` / ``mark_published``.
 Ordering: rows go out in id order, among those committed when the batch is
 read. Per subject that is commit order, because every event of a subject that
 already exists (an order's pickup or cancel, an alert's resolution, a device's
@@ -13,25 +14,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-LEADER_LOCK = 0x62665F72656C6179  # pg_advisory_lock key: "bf_relay"; one relay publishes at a time
-
-_PENDING = text("SELECT id, kind, payload, created_at FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT :batch")
-_MARK = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL")
-_BACKLOG = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+LEADER_LOCK = 0x62665F72656C6179  # pg_advisory_lock key: "bf_relay"
 _TRY_LOCK = text("SELECT pg_try_advisory_lock(:key)")
-
-
-def pending(conn, batch: int) -> list:
-    return conn.execute(_PENDING, {"batch": batch}).all()
-
-
-def mark_published(conn, ids: list[int]) -> None:
-    if ids:
-        conn.execute(_MARK, {"ids": ids})
-
-
-def backlog(conn) -> int:
-    return conn.execute(_BACKLOG).scalar()
 
 
 def try_lead(conn) -> bool:

@@ -8,6 +8,7 @@ the replay claims pending rows with ``FOR UPDATE SKIP LOCKED`` so concurrent
 replays never wait on each other (``claim_pending``), the rebuild takes its
 watermark under a SHARE lock (``watermark``) and reads the rows around it,
 the reconcile reads what is pending, and /readyz and /metrics the backlog.
+The AMQP relay has its own mark, ``published_at`` (``unpublished``, ``mark_published``).
 Rows travel to Postgres as one JSON parameter (cheap to send, whatever the count).
 """
 from __future__ import annotations
@@ -50,6 +51,10 @@ _PENDING_UPTO = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS N
                      "AND attempts < :max ORDER BY id")
 _AFTER = text("SELECT id, kind, payload FROM outbox WHERE id > :after ORDER BY id LIMIT :n")
 _BACKLOG = text("SELECT count(*) FROM outbox WHERE applied_at IS NULL")
+_UNPUBLISHED = text("SELECT id, kind, payload, created_at FROM outbox WHERE published_at IS NULL "
+                    "ORDER BY id LIMIT :batch")
+_MARK_PUBLISHED = text("UPDATE outbox SET published_at = now() WHERE id = ANY(:ids) AND published_at IS NULL")
+_UNPUBLISHED_COUNT = text("SELECT count(*) FROM outbox WHERE published_at IS NULL")
 _OLDEST = text("SELECT created_at FROM outbox WHERE applied_at IS NULL ORDER BY id LIMIT 1")
 
 
@@ -68,6 +73,15 @@ def write(session: Session, kind: str, payloads: list[dict]) -> list[Event]:
         return []
     ids = session.execute(_INSERT, {"events": dumps(rows(kind, payloads))}).scalars().all()
     return events(ids, kind, payloads)
+
+
+def write_changes(session: Session, changes: list[tuple[str, dict]]) -> list[Event]:
+    """Insert ``(kind, payload)`` rows of several kinds in their order (one round trip)."""
+    if not changes:
+        return []
+    ids = sorted(session.execute(_INSERT, {"events": dumps([{"kind": k, "payload": p} for k, p in changes])})
+                 .scalars().all())
+    return [Event(i, k, p) for i, (k, p) in zip(ids, changes)]
 
 
 def claim_pending(session, batch: int, max_attempts: int = MAX_ATTEMPTS) -> list:
@@ -125,3 +139,18 @@ def backlog(conn) -> int:
 def oldest_pending_at(conn) -> datetime | None:
     """When the oldest row not yet applied was written (None: nothing pending)."""
     return conn.execute(_OLDEST).scalar()
+
+
+def unpublished(conn, batch: int) -> list:
+    """Up to ``batch`` rows the relay has not published, in id order (those committed now)."""
+    return conn.execute(_UNPUBLISHED, {"batch": batch}).all()
+
+
+def mark_published(conn, ids: list[int]) -> None:
+    """The broker confirmed these rows' messages (or they have none to send)."""
+    if ids:
+        conn.execute(_MARK_PUBLISHED, {"ids": ids})
+
+
+def unpublished_count(conn) -> int:
+    return conn.execute(_UNPUBLISHED_COUNT).scalar()

@@ -16,14 +16,16 @@ ALLOWED = {
     "ingest": {"store", "config"},
     "analytics": {"store", "config"},
     "stream": {"analytics", "store", "config"},  # the live stream: a follower of the applied events
+    "relay": {"store", "config"},  # the AMQP relay reads the outbox (DESIGN.md: a package of its own)
     "api": {"stream", "ingest", "analytics", "store", "config"},
     "dashboard": {"stream", "analytics", "ingest", "store", "config"},
-    "commands": {"stream", "ingest", "analytics", "store", "config", "simulator"},
+    "commands": {"stream", "ingest", "analytics", "relay", "store", "config", "simulator"},
     "simulator": set(),
     "deploy": set(),
     "gunicorn.conf": {"commands", "config"},
-    "app": {"api", "dashboard", "commands", "ingest", "analytics", "store", "config"},
-    "bench": {"app", "api", "dashboard", "commands", "stream", "ingest", "analytics", "store", "config", "simulator"},
+    "app": {"api", "dashboard", "commands", "ingest", "analytics", "relay", "store", "config"},
+    "bench": {"app", "api", "dashboard", "commands", "stream", "ingest", "analytics", "relay", "store", "config",
+              "simulator"},
 }
 SKIP = {".venv", "tests", "node_modules", "var", ".git"}
 

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from analytics.alerts import table
 from analytics.alerts.rules import BY_KIND, RULES
-from analytics.alerts.outbox import write_alert_events
+from store import outbox
 
 __all__ = ["acknowledge", "evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
 
@@ -26,7 +26,7 @@ def evaluate(store, now: datetime, kinds=None, subjects: dict | None = None) -> 
             if kinds is not None and rule.kind not in kinds:
                 continue
             changes += table.apply_rule(session, rule, settings, now, (subjects or {}).get(rule.kind))
-        return write_alert_events(session, changes)
+        return outbox.write_changes(session, changes)
 
 
 def evaluate_alerts(store, now: datetime) -> dict:

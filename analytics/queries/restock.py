@@ -16,7 +16,8 @@ from datetime import datetime, time, timedelta
 
 from sqlalchemy import text
 
-from analytics import keys, labels, periods
+from analytics import keys, periods
+from analytics.catalogue import labels
 from analytics.errors import NotFound
 from analytics.queries.places import _positions
 

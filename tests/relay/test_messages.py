@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from analytics.plan import HANDLERS
+from analytics.live.plan import HANDLERS
 from relay import schemas
 from relay.messages import ROUTES, ROUTING_KEYS, message
 from tests.relay.workload import fleet_for, run_workload
