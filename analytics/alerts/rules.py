@@ -110,9 +110,10 @@ GROUP BY s.station_id""",
 SELECT d.id::text AS subject_id, NULL::int AS station_id,
        jsonb_build_object('driver_id', d.driver_id, 'hours', CAST(:hours AS int)) AS detail
 FROM devices d
-WHERE d.activated_at IS NOT NULL AND d.last_seen_at >= :online_since AND {_subjects('d.id')}
+WHERE d.activated_at <= :since AND d.last_seen_at >= :online_since AND {_subjects('d.id')}
   AND NOT EXISTS (SELECT 1 FROM purchases p WHERE p.device_id = d.id AND p.occurred_at >= :since)""",
-         "a purchase, the device going offline, or the end of the selling hours (22:00)",
+         "a purchase, the device going offline, or the end of the selling hours (22:00); "
+         "a device activated less than the hours ago is not counted",
          params=_no_sales_params, triggers={"purchase": _devices_of_purchase}),
     Rule("pickup_overdue", "warning", "order", f"""
 SELECT o.id AS subject_id, o.station_id,

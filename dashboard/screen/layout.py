@@ -90,7 +90,6 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
             html.Div(scope_label, id=ids.SCOPE_LABEL, className="scope-label"),
             html.Div([_counter(i, label) for i, label in counters], className="counters"),
             html.Div(className="head-right", children=[
-                alert_strip(),
                 html.Div("", id=ids.STATUS, className="status status-ok"),
                 html.Div(["更新于 Updated", html.Span("—", id=ids.LAST_UPDATED)], className="updated"),
             ]),
@@ -128,5 +127,6 @@ def screen_layout(token: str | None, scope_label: str, station: bool, refresh_ms
         html.Footer(className="ticker", children=[
             html.Span("最新成交 Latest", className="ticker-label"),
             html.Div(html.Div(id=ids.TICKER, className="ticker-track"), className="ticker-window"),
+            alert_strip(),  # takes room from the ticker only while alerts are open
         ]),
     ])
