@@ -29,6 +29,15 @@ def outbox_oldest_pending_seconds(store) -> float:
     return 0.0 if oldest is None else max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
 
 
+def relay_backlog(store) -> int | None:
+    """Events the AMQP relay has yet to publish (None without BUYFREE_AMQP_URL: nothing is published,
+    and counting every row would cost a scan of the whole outbox)."""
+    if not store.settings.amqp_url:
+        return None
+    with store.engine.connect() as conn:
+        return outbox.unpublished_count(conn)
+
+
 def _runs(store) -> list:
     with store.sessions() as session:
         return jobruns.all_runs(session)
@@ -63,6 +72,7 @@ def rebuild_status(store) -> dict:
 
 
 READY_EXTRAS["outbox_backlog"] = outbox_backlog
+READY_EXTRAS["relay_backlog"] = relay_backlog
 READY_EXTRAS["jobs"] = jobs_status
 READY_EXTRAS["rebuild"] = rebuild_status
 
@@ -79,6 +89,8 @@ def _timestamp(value):
 
 register_gauge("buyfree_outbox_backlog", "Outbox events committed but not yet applied to Redis",
                lambda app: outbox_backlog(get_store(app)))
+register_gauge("buyfree_relay_backlog", "Outbox events committed but not yet confirmed by RabbitMQ (with BUYFREE_AMQP_URL)",
+               lambda app: {} if (n := relay_backlog(get_store(app))) is None else n)  # {}: no sample
 register_gauge("buyfree_outbox_oldest_pending_seconds", "Age of the oldest outbox event not yet applied",
                lambda app: outbox_oldest_pending_seconds(get_store(app)))
 register_gauge("buyfree_job_last_start_timestamp_seconds", "When each scheduled job last started (key=job)",

@@ -158,3 +158,16 @@ def test_relay_stopped_mid_batch_loses_nothing(app, api, store, settings, amqp_u
     assert unpublished(store) == 0
     if stop_signal == signal.SIGTERM:
         assert counts["duplicates"] == 0  # the batch in flight was finished and marked before it exited
+
+
+def test_readyz_and_metrics_show_the_relay_backlog(app, api, store, client):
+    fleet = fleet_for(api)
+    fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
+    assert client.get("/readyz").get_json()["relay_backlog"] is None  # no BUYFREE_AMQP_URL in the tests' app
+    assert "\nbuyfree_relay_backlog " not in client.get("/metrics").get_data(as_text=True)  # no sample
+    store.settings.amqp_url = "amqp://guest:guest@127.0.0.1:5672/"
+    try:
+        assert client.get("/readyz").get_json()["relay_backlog"] == unpublished(store) == 1
+        assert "buyfree_relay_backlog 1.0" in client.get("/metrics").get_data(as_text=True)
+    finally:
+        store.settings.amqp_url = None
