@@ -171,6 +171,8 @@ def demo(args, factory) -> int:
     if values.get("fleet"):
         simulator_state(data_dir, base, values["fleet"])
     children = [subprocess.Popen([sys.executable, APP_PY, "scheduler"])]
+    if settings.amqp_url:  # the event stream, when the demo is given a broker
+        children.append(subprocess.Popen([sys.executable, APP_PY, "relay"]))
     if not args.no_simulate:
         children.append(subprocess.Popen([sys.executable, APP_PY, "simulate", "--base-url", base,
                                           "--admin-token", settings.admin_token, "--wait-for-server", "--quiet",

@@ -56,12 +56,15 @@ def run_gunicorn(factory: Callable[[], Flask], host: str | None, port: int | Non
 
 
 def start_scheduler_process():
-    """The scheduler as its own process from the same code (never inside web workers)."""
+    """The scheduler as its own process from the same code (never inside web workers), and the
+    AMQP relay beside it when ``BUYFREE_AMQP_URL`` is set."""
     import subprocess
     import sys
     import atexit
 
     app_py = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "app.py")
-    proc = subprocess.Popen([sys.executable, app_py, "scheduler"])
-    atexit.register(proc.terminate)
-    return proc
+    procs = [subprocess.Popen([sys.executable, app_py, name]) for name in
+             ("scheduler", *(("relay",) if os.environ.get("BUYFREE_AMQP_URL") else ()))]
+    for proc in procs:
+        atexit.register(proc.terminate)
+    return procs[0]
