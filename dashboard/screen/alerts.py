@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from dash import Input, Output, State, callback, html, no_update
+from dash import Input, Output, State, callback, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from dashboard import access
@@ -13,6 +13,8 @@ from store import get_store
 
 log = logging.getLogger(__name__)
 STRIP = "alert-strip"
+STRIP_TICK = "alert-strip-tick"
+STRIP_SECONDS = 15  # the wall's own tick is off while the live stream is up; the strip keeps its own, slow one
 NEWEST = 3
 SEVERITIES = (("critical", "严重 critical"), ("warning", "警告 warning"), ("info", "提示 info"))
 SHORT = {"device_offline": "离线 offline", "device_stock_out": "缺货 sold out", "device_stock_low": "库存低 low stock",
@@ -21,7 +23,8 @@ SHORT = {"device_offline": "离线 offline", "device_stock_out": "缺货 sold ou
 
 
 def strip() -> html.Div:
-    return html.Div(id=STRIP, className="alert-strip", hidden=True, role="status", **{"aria-live": "polite"})
+    return html.Div([dcc.Interval(id=STRIP_TICK, interval=STRIP_SECONDS * 1000, n_intervals=0)],
+                    id=STRIP, className="alert-strip", hidden=True, role="status", **{"aria-live": "polite"})
 
 
 def strip_content(station_id: int | None) -> tuple[list, bool]:
@@ -31,19 +34,24 @@ def strip_content(station_id: int | None) -> tuple[list, bool]:
     with store.sessions() as session:
         counts = table.counts(session, station_id)
         if not counts:
-            return [], True
+            return [_tick()], True
         newest = table.page(session, store.settings.tz, status=None, kind=None, station_id=station_id, page=1,
                             per_page=NEWEST, unresolved=True)["items"]
     badges = [html.Span(f"{counts[s]} {label}", className=f"alert-count alert-{s}") for s, label in SEVERITIES
               if counts.get(s)]
     items = [html.Span(f"{a['subject']['type']} #{a['subject']['id']} {SHORT.get(a['kind'], a['kind'])} "
                        f"{a['opened_at'][11:16]}", className=f"alert-item alert-{a['severity']}") for a in newest]
-    return badges + items, False
+    return [_tick(), *badges, *items], False
+
+
+def _tick() -> dcc.Interval:
+    """The strip's own interval lives inside it: each refresh hands it back (its count restarts)."""
+    return dcc.Interval(id=STRIP_TICK, interval=STRIP_SECONDS * 1000, n_intervals=0)
 
 
 @callback(Output(STRIP, "children"), Output(STRIP, "hidden"), Input(ids.TICK, "n_intervals"),
-          State(ids.CONTEXT, "data"))
-def refresh_alerts(_n, context):
+          Input(STRIP_TICK, "n_intervals"), State(ids.CONTEXT, "data"))
+def refresh_alerts(_n, _slow, context):
     try:
         scope = access.resolve((context or {}).get("token"))
     except Exception:
