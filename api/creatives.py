@@ -81,6 +81,7 @@ def upload_creative(ad_id: int):
         raise too_large
     creatives.require_ad(store, ad_id)  # 404 before a byte of the body is read
     body, created = creatives.add_creative(store, ad_id, file_chunks(limit), limit)
+    queries.forget_playlist(store)
     return body, 201 if created else 200
 
 
@@ -91,7 +92,7 @@ def device_playlist(principal, query: PlaylistQuery):
     store = get_store()
     now = datetime.now(timezone.utc)
     exp = signing.expiry(now)
-    items = queries.playlist(store, now)
+    items = queries.fresh_playlist(store)
     tag = hashlib.sha256(orjson.dumps([exp, items])).hexdigest()[:32]
     if request.if_none_match.contains_weak(tag):
         response = Response(status=304)

@@ -5,6 +5,7 @@ import orjson
 from flask import Blueprint, current_app, g, request
 from pydantic import ValidationError
 
+from analytics import queries
 from api import metrics
 from api.errors import from_validation
 from api.routing import endpoint
@@ -126,5 +127,7 @@ def create_ad_plays(principal, body: AdPlaysIn):
     device_id = acting_for(principal, "device", body.device_id)
     request = ad_plays.AdPlaysRequest(key, tuple(ad_plays.Play(p.ad_id, p.played_at, p.duration_ms, p.creative_id)
                                                  for p in body.plays))
-    outcome, events = ad_plays.record_ad_plays(get_store(), device_id, principal.name, request)
+    store = get_store()
+    outcome, events = ad_plays.record_ad_plays(store, device_id, principal.name, request)
+    queries.forget_playlist(store)  # an ad may just have reached its plays
     return reply(outcome, events)

@@ -128,6 +128,9 @@ def reset_data(store) -> None:
     import ingest
 
     ingest.reset_caches()  # cached products and device owners would outlive the truncated rows
+    from analytics.queries import forget_playlist
+
+    forget_playlist(store)  # the same for the process's last playlist
 
 
 @pytest.fixture(scope="session")
