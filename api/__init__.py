@@ -7,7 +7,8 @@ from api import errors, http, metrics, ops, request_id, status  # noqa: F401  (s
 
 
 def init_app(app: Flask) -> None:
-    from api import alerts, catalogue, creatives, drivers, openapi, orders, purchases, replenishments, reports
+    from api import (alerts, catalogue, creatives, drivers, openapi, orders, payments, purchases, replenishments,
+                     reports)
 
     http.init_app(app)
     errors.init_app(app)
@@ -15,7 +16,7 @@ def init_app(app: Flask) -> None:
     metrics.init_app(app)
     ops.init_app(app)
     for blueprint in (catalogue.bp, openapi.bp, reports.bp, purchases.bp, replenishments.bp, drivers.bp, orders.bp,
-                      creatives.bp, alerts.bp):
+                      creatives.bp, alerts.bp, payments.bp):
         app.register_blueprint(blueprint)
     from api import queries  # the live figures (analytics.queries)
 

@@ -35,8 +35,10 @@ class Connection:
     async def request(self, method: str, path: str, body: bytes, headers: dict) -> tuple[int, bytes]:
         if self.writer is None:
             await self.open()
-        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}",
-                "Content-Type: application/json"] + [f"{k}: {v}" for k, v in headers.items()]
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}", f"Content-Length: {len(body)}"]
+        if "Content-Type" not in headers:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in headers.items()]
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
         status_line = await self.reader.readline()
         if not status_line:

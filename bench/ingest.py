@@ -91,16 +91,17 @@ def batch_requests(tokens: list[str], keys, token_offset: int = 32):
     return batch
 
 
-def print_cpu(what: str, before: dict, after: dict, count: int) -> None:
+def print_cpu(what: str, before: dict, after: dict, count: int) -> float:
     """CPU per request of the server's parts and of this client, and the rate the machine's cores
-    could carry at the server's cost alone."""
+    could carry at the server's cost alone; returns the server's milliseconds per request."""
     if not count:
-        return
+        return float("nan")
     ms = {k: (after[k] - before[k]) / count * 1000 for k in after}
     server = ms["app"] + ms["postgres"] + ms["redis"]
     cores = os.cpu_count() or 1
     print(f"  CPU per {what}: app {ms['app']:.2f} ms + postgres {ms['postgres']:.2f} ms + redis {ms['redis']:.2f} ms"
           f" (+ this client {ms['client']:.2f} ms); all {cores} cores on the server alone: ~{cores * 1000 / server:,.0f}/s")
+    return server
 
 
 # pgbench's reference: one device's sale as Postgres alone commits it (two rows, one transaction).

@@ -57,8 +57,8 @@ class BenchServers:
     ``create_app()`` on the migrated database."""
 
     def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int,
-                 server: str = "gunicorn"):
-        self.pg_admin_url, self.redis_url = pg_admin_url, redis_url
+                 server: str = "gunicorn", env: dict | None = None):
+        self.pg_admin_url, self.redis_url, self.env = pg_admin_url, redis_url, env or {}
         self.workers, self.threads, self.server = workers, threads, server
         self.tmp = Path(tempfile.mkdtemp(prefix="buyfree-bench-"))
         self.procs: list[subprocess.Popen] = []
@@ -79,7 +79,7 @@ class BenchServers:
             self.redis_url = self._start_redis()
         self.app_env = {"BUYFREE_DATABASE_URL": self.database_url, "BUYFREE_REDIS_URL": self.redis_url,
                         "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
-                        "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data")}
+                        "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data"), **self.env}
         env = {**os.environ, **self.app_env}
         if not self.workers or self.server != "gunicorn":  # the app served by another server or in-process
             subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], env=env, cwd=ROOT, check=True,

@@ -21,12 +21,14 @@ from config import load_settings
 from config.embedded import export_urls
 
 log = logging.getLogger(__name__)
-APP_PY = str(Path(__file__).resolve().parents[1] / "app.py")
+ROOT = Path(__file__).resolve().parents[1]
+APP_PY = str(ROOT / "app.py")
 MANAGER = "manager"
 # Live purchases per second at the busiest hour: a sale every few seconds keeps the wall moving without
 # one afternoon of the demo outselling a day of its history many times over.
 DEMO_RATE = 0.3
 HISTORY_SHELF = 1_000_000  # shelves are full while the past is written; set to today's levels after
+DEMO_APP_ID = "2021000000000001"
 
 
 def demo_secrets(data_dir: Path) -> dict:
@@ -149,11 +151,39 @@ def simulator_state(data_dir: Path, base: str, fleet: dict) -> Path:
     return path
 
 
+def start_alipay_standin(data_dir: Path, base: str) -> subprocess.Popen | None:
+    """Alipay for the demo: both key pairs made once under the data dir, the stand-in on a free
+    port, and the BUYFREE_ALIPAY_* settings pointing at it (for this process and its children).
+    Settings given by hand (a real app id) are left alone."""
+    import socket
+
+    from simulator.alipay.signing import key_files
+
+    if os.environ.get("BUYFREE_ALIPAY_APP_ID"):
+        return None
+    keys = key_files(data_dir / "alipay")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    child = subprocess.Popen([sys.executable, "-m", "simulator.alipay", "--port", str(port), "--app-id", DEMO_APP_ID,
+                              "--app-public-key", str(keys["app-public"]), "--private-key",
+                              str(keys["alipay-private"])], cwd=ROOT)
+    os.environ.update({"BUYFREE_ALIPAY_APP_ID": DEMO_APP_ID, "BUYFREE_ALIPAY_PRIVATE_KEY": str(keys["app-private"]),
+                       "BUYFREE_ALIPAY_PUBLIC_KEY": str(keys["alipay-public"]),
+                       "BUYFREE_ALIPAY_GATEWAY": f"http://127.0.0.1:{port}/gateway.do",
+                       "BUYFREE_ALIPAY_NOTIFY_URL": f"{base}/api/v1/payments/alipay/notify"})
+    return child
+
+
 def demo(args, factory) -> int:
     """``factory``: the app factory the workers serve (``app.create_app``)."""
     from store import Store
 
     data_dir = Path(os.environ.get("BUYFREE_DATA_DIR", "./var"))
+    base = f"http://{args.host}:{args.port}"
+    standin = start_alipay_standin(data_dir, base)
+    if standin is not None:
+        atexit.register(standin.terminate)
     values = demo_secrets(data_dir)
     settings = load_settings(**{k: os.environ.get(f"BUYFREE_{k.upper()}") or values[k]
                                 for k in ("admin_token", "secret_key")})
@@ -167,7 +197,6 @@ def demo(args, factory) -> int:
         values.update(links)
         (data_dir / "demo-secrets.json").write_text(json.dumps(values, indent=2))
     store.close()
-    base = f"http://{args.host}:{args.port}"
     if values.get("fleet"):
         simulator_state(data_dir, base, values["fleet"])
     children = [subprocess.Popen([sys.executable, APP_PY, "scheduler"])]
@@ -193,6 +222,9 @@ def print_banner(base: str, settings, values: dict) -> None:
         f"Console:               {base}/console",
         f"Sign in:               admin / {values['manager_password']}   or   {MANAGER} / {values['manager_password']}",
         f"API:                   {base}/api/v1  (OpenAPI: {base}/api/v1/openapi.json)",
+        f"Alipay:                {settings.alipay_gateway}"
+        + ("  (the simulator's stand-in: passengers pay by scanning)" if "127.0.0.1" in settings.alipay_gateway
+           else ""),
         f"Admin token:           {settings.admin_token}",
         f"Data:                  {settings.data_dir.resolve()}  (secrets in demo-secrets.json)",
         "=" * 60, "",

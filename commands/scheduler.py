@@ -66,6 +66,10 @@ def job_table() -> list[Job]:
             lock_timeout=300, misfire_grace_time=12 * HOUR, at_start=True,
             description="delete the creatives of ads ended BUYFREE_AD_PLAY_RETENTION_DAYS ago, and the stored "
                         "files no creative names any more"),
+        Job("payments_sync", sync_payments, "interval", {"seconds": 15}, needs_redis=False, lock_timeout=120,
+            misfire_grace_time=30, at_start=True,
+            description="ask Alipay about payments pending over 30 s (lost notifications); close those past "
+                        "BUYFREE_PAYMENT_EXPIRY_MINUTES"),
         Job("key_ttl_sweep", expire_untimed_keys, "cron", {"hour": 2, "minute": 40}, lock_timeout=300,
             misfire_grace_time=12 * HOUR, description="give time-bucketed Redis keys without a TTL their expiry"),
     ]
@@ -99,6 +103,17 @@ def announce_presence(store, now: datetime) -> dict:
     apply_committed(store, events)
     online = sum(1 for e in events if e.kind == "device_online")
     return {"online": online, "offline": len(events) - online}
+def sync_payments(store, now: datetime) -> dict:
+    """Payments sync: ingest's use case (Alipay's answers recorded like its notifications), then the
+    same Redis apply as the notify endpoint. Nothing to do without payments configured."""
+    from analytics import apply_committed
+    from ingest.payments import sync_payments as sync
+
+    if not store.settings.payments_configured:
+        return {"skipped": "payments not configured"}
+    counts, events = sync(store, now)
+    apply_committed(store, events)
+    return counts
 
 
 class JobFailed(Exception):

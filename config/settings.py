@@ -6,8 +6,10 @@ from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.keys import pem_text
 
 ENV_PREFIX = "BUYFREE_"
 
@@ -73,6 +75,14 @@ class Settings(BaseSettings):
     s3_secret_key: str | None = Field(None, description="S3 secret key")
     s3_region: str = Field("us-east-1", min_length=1, description="S3 region (MinIO ignores it)")
     creative_max_mb: int = Field(200, ge=1, le=5000, description="Largest creative upload, in MB (MiB)")
+    # Alipay (API.md "Payments (Alipay)"); without an app id the payment endpoints answer 503.
+    alipay_app_id: str | None = Field(None, max_length=32, pattern=r"^[0-9A-Za-z]+$", description="Alipay app id; empty: payments not configured")
+    alipay_private_key: SecretStr | None = Field(None, description="The app's RSA private key: PEM text or a file path")
+    alipay_public_key: str | None = Field(None, description="Alipay's RSA public key: PEM text or a file path")
+    alipay_gateway: str = Field("https://openapi.alipay.com/gateway.do", description="Alipay's gateway.do URL (the sandbox's, or a local stand-in)")
+    alipay_notify_url: str | None = Field(None, description="Public URL of POST /api/v1/payments/alipay/notify, sent to Alipay")
+    alipay_timeout_seconds: float = Field(3.0, ge=0.2, le=30, description="Longest wait for one Alipay call (connect at most 1.5 s of it)")
+    payment_expiry_minutes: int = Field(10, ge=1, le=120, description="A payment not paid this long after it was created is closed")
     log_level: str = Field("INFO", description="Log level")
     log_json: bool = Field(False, description="Structured JSON logs")
 
@@ -93,7 +103,8 @@ class Settings(BaseSettings):
         return value.upper()
 
     @field_validator("database_url", "redis_url", "admin_token", "secret_key", "object_store_url", "s3_endpoint",
-                     "s3_public_endpoint", "s3_access_key", "s3_secret_key", "amqp_url", mode="before")
+                     "s3_public_endpoint", "s3_access_key", "s3_secret_key", "amqp_url", "alipay_app_id",
+                     "alipay_private_key", "alipay_public_key", "alipay_notify_url", mode="before")
     @classmethod
     def _blank_is_none(cls, value):
         return None if isinstance(value, str) and not value.strip() else value
@@ -149,6 +160,34 @@ class Settings(BaseSettings):
             except Exception as exc:
                 raise ValueError(f"not a usable AMQP URL: {exc}") from None
         return value
+    @field_validator("alipay_private_key")
+    @classmethod
+    def _private_key(cls, value: SecretStr | None) -> SecretStr | None:
+        return None if value is None else SecretStr(pem_text(value.get_secret_value(), private=True))
+
+    @field_validator("alipay_public_key")
+    @classmethod
+    def _public_key(cls, value: str | None) -> str | None:
+        return None if value is None else pem_text(value, private=False)
+
+    @field_validator("alipay_gateway", "alipay_notify_url")
+    @classmethod
+    def _alipay_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value
+
+    @model_validator(mode="after")
+    def _alipay_complete(self):
+        if self.alipay_app_id:
+            for name in ("alipay_private_key", "alipay_public_key", "alipay_notify_url"):
+                if getattr(self, name) is None:
+                    raise ValueError(f"{ENV_PREFIX}{name.upper()} is required with {ENV_PREFIX}ALIPAY_APP_ID")
+        return self
+
+    @property
+    def payments_configured(self) -> bool:
+        return bool(self.alipay_app_id)
 
     @cached_property
     def tz(self) -> ZoneInfo:

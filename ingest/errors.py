@@ -37,3 +37,12 @@ class TooLarge(IngestError):
 class Unsupported(IngestError):
     """An upload whose bytes are not one of the accepted types."""
     status, title = 415, "Unsupported media type"
+
+
+class PaymentGatewayError(IngestError):
+    """Alipay could not be reached in time, refused, or answered something that fails verification."""
+    status, title = 502, "Payment provider error"
+
+
+class PaymentsNotConfigured(IngestError):
+    status, title = 503, "Payments not configured"

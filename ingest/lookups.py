@@ -26,6 +26,7 @@ class ProductRef:
     sku: str
     retail_price_cents: int
     supply_price_cents: int
+    name: str = ""
 
 
 class _Catalogue:
@@ -36,11 +37,11 @@ class _Catalogue:
 
     def load(self, store, skus=None) -> None:
         """Reload everything, or just add ``skus`` (those not cached yet)."""
-        query = select(Product.id, Product.sku, Product.retail_price_cents, Product.supply_price_cents)
+        query = select(Product.id, Product.sku, Product.retail_price_cents, Product.supply_price_cents, Product.name)
         if skus is not None:
             query = query.where(Product.sku.in_(skus))
         with store.engine.connect() as conn:
-            found = {r.sku: ProductRef(r.id, r.sku, r.retail_price_cents, r.supply_price_cents)
+            found = {r.sku: ProductRef(r.id, r.sku, r.retail_price_cents, r.supply_price_cents, r.name)
                      for r in conn.execute(query)}
         if skus is None:
             self.by_sku, self.loaded_at = found, time.monotonic()

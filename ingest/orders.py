@@ -4,13 +4,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
+from ingest.payments import rows as payment_rows
 from ingest.timing import iso
 from store.models import Order, OrderLine, Product, Purchase, PurchaseLine
 
 _ORDER = select(*Order.__table__.c)
+# A purchase's Alipay payment (when it was paid through one) and what was refunded of it.
+_SETTLED = text("""
+SELECT u.id, y.id AS payment_id, y.status, y.total_cents,
+       coalesce((SELECT sum(r.amount_cents) FROM refunds r WHERE r.purchase_id = u.id), 0) AS refunded
+FROM unnest(CAST(:ids AS text[])) AS u(id) LEFT JOIN payments y ON y.purchase_id = u.id""")
 
 
 @dataclass(frozen=True)
@@ -89,8 +95,19 @@ def page(session: Session, flt: OrderFilter, page_no: int, per_page: int, tz) ->
         items = [{"kind": "wholesale", **order_json(r, lines.get(r.id, []), tz)} for r in rows]
     else:
         lines = lines_of(session, PurchaseLine.__table__, PurchaseLine.purchase_id, ids)
-        items = [{"kind": "retail", **purchase_json(r, lines.get(r.id, []), tz)} for r in rows]
+        settled = {r.id: r for r in session.execute(_SETTLED, {"ids": ids})}
+        items = [{"kind": "retail", **purchase_json(r, lines.get(r.id, []), tz), **_settlement(settled.get(r.id))}
+                 for r in rows]
     return {"page": page_no, "per_page": per_page, "total": total, "items": items}
+
+
+def _settlement(row) -> dict:
+    """``payment_id`` and ``payment_status`` (as ``GET /payments/{id}`` says it) of an Alipay
+    payment's purchase, and ``refunded_cents`` of every purchase."""
+    if row is None:
+        return {"payment_id": None, "payment_status": None, "refunded_cents": 0}
+    status = payment_rows.status_of(row, int(row.refunded)) if row.payment_id else None
+    return {"payment_id": row.payment_id, "payment_status": status, "refunded_cents": int(row.refunded)}
 
 
 def purchase_json(row, lines, tz) -> dict:

@@ -136,10 +136,14 @@ class PurchaseSettlement(Settlement):
             seen.add(sku)
             price = product.retail_price_cents
             lines.append((product.id, sku, quantity, price, price * quantity))
+        return self.priced(request, lines)
+
+    def priced(self, request: PurchaseRequest, lines: list[tuple], purchase_id: str | None = None) -> _Prepared:
+        """A request with its lines priced already (``prepare``'s, or a paid payment's cart: what was paid)."""
         device = request.device_id or self.device_id
         driver = self.driver_id if device == self.device_id and self.driver_id else lookups.device_driver(
             self.store, device)
-        return _Prepared(request, new_id("pur_"), lines, sum(line[4] for line in lines),
+        return _Prepared(request, purchase_id or new_id("pur_"), lines, sum(line[4] for line in lines),
                          iso(request.occurred_at, self.tz), device, driver)
 
     def apply(self, session, principal: str | None, prepared: list[_Prepared]) -> Settled:

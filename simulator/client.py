@@ -89,6 +89,19 @@ class ApiClient:
             self.unexpected.append(message)
             log.warning("unexpected answer: %s", message)
 
+    def scan(self, qr_code: str) -> bool:
+        """A passenger's phone: the QR code's URL is the (stand-in) Alipay's; paying is a POST to it."""
+        try:
+            answer = self.http.post(qr_code, json={"pay": True}, timeout=self.timeout)
+        except requests.RequestException as exc:
+            self.unexpected.append(f"scan {qr_code}: {exc}")
+            return False
+        self.tally[("POST", "alipay:/qr/{token}", answer.status_code)] += 1
+        paid = answer.status_code == 200 and answer.json().get("status") == "TRADE_SUCCESS"
+        if not paid:
+            self.unexpected.append(f"scan {qr_code}: {answer.status_code} {answer.text[:200]}")
+        return paid
+
     def require(self, method: str, path: str, **kwargs):
         """A call that must succeed (setup steps): raises on anything but 2xx."""
         status, body = self.call(method, path, **kwargs)

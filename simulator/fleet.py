@@ -24,6 +24,7 @@ OFFLINE_CHANCE = 0.004            # per step: a device loses its network...
 OFFLINE_STEPS = (15, 60)          # ...for this many steps, buffering its sales
 HEARTBEAT_EVERY, LOCATIONS_EVERY, ADS_EVERY, PLAYLIST_EVERY = 20, 3, 10, 30
 AD_CHANCE, TOP_UP_CHANCE, RETRY_AFTER = 0.3, 0.01, 10
+WALK_AWAY_CHANCE = 0.05           # a passenger shown the Alipay QR code leaves without paying (it expires)
 
 
 @dataclass
@@ -36,6 +37,8 @@ class Totals:
     pickups: int = 0
     refused_restocks: int = 0
     location_points: int = 0
+    scanned: int = 0                  # paid by scanning the QR code of POST /payments (Alipay confirms)
+    walked_away: int = 0
     ad_plays: int = 0
     heartbeats: int = 0
     playlists: int = 0
@@ -67,6 +70,7 @@ class Fleet:
         self.offline_chance = offline_chance
         self.rate, self.tick, self.speed_kmh, self.start_hour = rate, tick, speed_kmh, start_hour
         self.totals = Totals()
+        self.payments = True  # until the server says payments are not configured (503)
         self._keys = 0
         self.prefix = f"sim-{seed}-r{world.run_number}"
         self.cars = []
@@ -153,6 +157,9 @@ class Fleet:
             body = {"occurred_at": stamp, "items": [{"sku": s, "quantity": q} for s, q in lines.items()],
                     "payment": {"method": self.rng.choice(PAYMENTS), "reference": self.key("pay")},
                     "location": {"lat": round(car.position[0], 6), "lng": round(car.position[1], 6)}}
+            walks_away = self.rng.random() < WALK_AWAY_CHANCE
+            if body["payment"]["method"] == "alipay" and not car.offline and self._scan_and_pay(car, body, walks_away):
+                continue
             for sku, qty in lines.items():
                 car.stock[sku] -= qty
             if car.offline:
@@ -163,6 +170,30 @@ class Fleet:
             if status == 201:
                 self.totals.purchases += 1
                 self.totals.purchase_cents += reply["total_cents"]
+
+    def _scan_and_pay(self, car: Car, body: dict, walks_away: bool) -> bool:
+        """An Alipay sale as it happens with payments on: the device asks for a QR code, the
+        passenger scans it and pays; the platform records the sale when Alipay notifies it.
+        False when the server has no payments configured (the device then reports the sale)."""
+        if not self.payments:
+            return False
+        status, reply = self.client.call("POST", "/payments", token=car.info["device_key"], idempotency_key=self.key(
+            "qr"), json={"items": body["items"], "location": body["location"]}, allow=(503,))
+        if status == 503:
+            self.payments = False
+            return False
+        if status != 201:
+            return True  # Alipay failed: the passenger pays another way next time
+        if walks_away:
+            self.totals.walked_away += 1
+            return True
+        if self.client.scan(reply["qr_code"]):
+            for item in body["items"]:
+                car.stock[item["sku"]] -= item["quantity"]
+            self.totals.scanned += 1
+            self.totals.purchases += 1
+            self.totals.purchase_cents += reply["total_cents"]
+        return True
 
     def _network(self, car: Car) -> None:
         if car.offline:

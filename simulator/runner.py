@@ -105,7 +105,8 @@ def summary(result: Result) -> str:
     t = result.totals
     lines = [
         f"simulation finished: seed {result.seed}, {result.steps} steps in {result.seconds:.1f} s",
-        f"  purchases        {t.purchases:8d}  {yuan(t.purchase_cents):>14}  ({t.buffered} uploaded late in batches)",
+        f"  purchases        {t.purchases:8d}  {yuan(t.purchase_cents):>14}  ({t.buffered} uploaded late in batches, "
+        f"{t.scanned} paid by scanning an Alipay code, {t.walked_away} codes left unpaid)",
         f"  restock orders   {t.orders:8d}  {yuan(t.order_cents):>14}  ({t.pickups} picked up, "
         f"{t.refused_restocks} refused: out of stock)",
         f"  ad plays {t.ad_plays}, GPS points {t.location_points}, heartbeats {t.heartbeats}, "

@@ -155,3 +155,36 @@ def client(app):
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture(scope="session")
+def alipay_keys():
+    """The app's key pair and another key (a forger's), made once per session."""
+    from simulator.alipay import signing
+
+    return signing.new_private_key(), signing.new_private_key()
+
+
+@pytest.fixture
+def alipay(store, live_server, alipay_keys):
+    """The Alipay stand-in over real HTTP, and the app's payment settings pointed at it (the
+    notify URL is the live server's); put back as they were afterwards."""
+    from pydantic import SecretStr
+
+    from simulator.alipay import AlipayStandIn, signing
+
+    app_key, _ = alipay_keys
+    standin = AlipayStandIn("2021000000000001", signing.public_pem(app_key), retry_seconds=(0.3, 0.6, 1.2)).start()
+    settings = store.settings
+    saved = {name: getattr(settings, name) for name in (
+        "alipay_app_id", "alipay_private_key", "alipay_public_key", "alipay_gateway", "alipay_notify_url")}
+    for name, value in {"alipay_app_id": standin.app_id, "alipay_private_key": SecretStr(signing.private_pem(app_key)),
+                        "alipay_public_key": standin.public_pem, "alipay_gateway": standin.gateway_url,
+                        "alipay_notify_url": live_server + "/api/v1/payments/alipay/notify"}.items():
+        object.__setattr__(settings, name, value)
+    store.extras.pop("alipay", None)
+    yield standin
+    standin.stop()
+    for name, value in saved.items():
+        object.__setattr__(settings, name, value)
+    store.extras.pop("alipay", None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from analytics import keys, periods
+from analytics.live import payments
 from analytics.live.planner import Planner
 from analytics.live.write import Write
 
@@ -130,4 +131,5 @@ HANDLERS = {
     "ad_plays": _ad_plays,
     "driver_active": _driver_active,
     "driver_location": _driver_location,
+    **payments.HANDLERS,
 }

@@ -48,10 +48,11 @@ class Planner:
         return write
 
     def sale(self, scope: str, kind: str, when: str, sign: int, amount: int, units: int, lines,
-             products: bool) -> None:
+             products: bool, orders: int = 1) -> None:
         """Totals (and, when ``products``, product rankings) of one sale, or its reversal
-        (``sign`` -1), in all five periods. Summed per day here and spread over the periods by
-        ``finish``: a group of a day's events costs one set of increments, not one per event."""
+        (``sign`` -1), in all five periods; a refund reverses amounts alone (``orders`` 0, no
+        units). Summed per day here and spread over the periods by ``finish``: a group of a
+        day's events costs one set of increments, not one per event."""
         self.w(scope)
         day = self.day(when)
         sums = self._sales.get((scope, kind, day, products))
@@ -59,21 +60,22 @@ class Planner:
             sums = self._sales[(scope, kind, day, products)] = [0, 0, 0, {}]
         sums[0] += sign * amount
         sums[1] += sign * units
-        sums[2] += sign
+        sums[2] += sign * orders
         if products:
             for line in lines:
                 product = sums[3].setdefault(line["product_id"], [0, 0])
                 product[0] += sign * line["amount_cents"]
-                product[1] += sign * line["quantity"]
+                product[1] += sign * line.get("quantity", 0)
 
-    def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int) -> None:
+    def ranked(self, rank_key, figures_key, member: int, when: str, sign: int, amount: int, units: int,
+               orders: int = 1) -> None:
         """A station's or driver's place in the platform rankings (amount; units and orders beside)."""
         self.w(keys.PLATFORM)
         at = (rank_key, figures_key, self.day(when), member)
         sums = self._ranks.setdefault(at, [0, 0, 0])
         sums[0] += sign * amount
         sums[1] += sign * units
-        sums[2] += sign
+        sums[2] += sign * orders
 
     def finish(self) -> list[Write]:
         """The writes, with the day sums of ``sale`` and ``ranked`` spread over their five periods."""
@@ -85,18 +87,20 @@ class Planner:
                 w.hincr(t, "amount", amount)
                 w.hincr(t, "units", units)
                 w.hincr(t, "orders", orders)
-                if products:
-                    a, u = w.key(by_amount, b, tz, counted=True), w.key(by_units, b, tz, counted=True)
-                    for product_id, (product_amount, quantity) in lines.items():
-                        w.zincr(a, product_id, product_amount)
-                        w.zincr(u, product_id, quantity)
+                # a key is named only when something changes it (a refund leaves units as they are)
+                for product_id, (product_amount, quantity) in lines.items():
+                    if product_amount:
+                        w.zincr(w.key(by_amount, b, tz, counted=True), product_id, product_amount)
+                    if quantity:
+                        w.zincr(w.key(by_units, b, tz, counted=True), product_id, quantity)
         w = self.writes.get(keys.PLATFORM)
         for (rank_key, figures_key, day, member), (amount, units, orders) in self._ranks.items():
             for b, rank, figures in _ranked_keys(rank_key, figures_key, day):
                 w.zincr(w.key(rank, b, tz, counted=True), member, amount)
-                f = w.key(figures, b, tz, counted=True)
-                w.hincr(f, f"{member}:u", units)
-                w.hincr(f, f"{member}:o", orders)
+                if units or orders:
+                    f = w.key(figures, b, tz, counted=True)
+                    w.hincr(f, f"{member}:u", units)
+                    w.hincr(f, f"{member}:o", orders)
         self._sales.clear()
         self._ranks.clear()
         return list(self.writes.values())

@@ -56,6 +56,13 @@ def _counts(head: str, s: str, d: str, day: str) -> str:
             f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l GROUP BY {group}")
 
 
+def _refunds(s: str, d: str, pid: str) -> str:
+    """Refunds as negative amounts in the periods of their purchases (units and orders stay)."""
+    group = ", ".join(x for x in (s, d, pid, DAY_R) if x != "NULL")
+    return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST({pid} AS int) AS pid, {DAY_R} AS day, "
+            f"0::bigint AS u, -sum(l.amount_cents)::bigint AS a, 0::bigint AS o FROM refund_lines l GROUP BY {group}")
+
+
 def _order_days(s: str, d: str) -> str:
     """A station's or driver's days from the orders, which carry their units and total: a third
     of the rows of the lines. A cancelled order still makes its group (left at zero, as live)."""
@@ -117,9 +124,13 @@ RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.p
                  _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),
                  _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R)),
                  _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R)),
+                 _table("rb_r_xp", _refunds("NULL", "NULL", "l.product_id")),
+                 _table("rb_r_xs", _refunds("l.driver_id", "NULL", "NULL")),
+                 _table("rb_r_xd", _refunds("NULL", "l.device_id", "NULL")),
                  _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at', None)} AS day, "
                                   "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")],
-                [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od"])])
+                [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od", "rb_r_xp", "rb_r_xs",
+                                 "rb_r_xd"])])
 
 
 @dataclass(frozen=True)
@@ -176,14 +187,19 @@ def stage_products(conn, staged, kind: Kind, period: str, start: date | None, tz
     if owner:
         levels.append((owner, f"{owner}, {g}pid"))
     for level, group in levels:
+        # as live: a product whose amount was all refunded leaves the amount ranking, not the units one
         if level and period == "day":  # the facts are these groups already
-            inner = f"SELECT {level}, {k} AS k, pid, u, a FROM {table} WHERE pid IS NOT NULL AND a <> 0 {_where(start)}"
+            inner = (f"SELECT {level}, {k} AS k, pid, u, a FROM {table} WHERE pid IS NOT NULL AND (a <> 0 OR u <> 0) "
+                     f"{_where(start)}")
         else:
             inner = (f"SELECT {level + ', ' if level else ''}{k} AS k, pid, sum(u)::bigint AS u, sum(a)::bigint AS a "
-                     f"FROM {table} WHERE pid IS NOT NULL {_where(start)} GROUP BY {group} HAVING sum(a) <> 0")
+                     f"FROM {table} WHERE pid IS NOT NULL {_where(start)} GROUP BY {group} "
+                     "HAVING sum(a) <> 0 OR sum(u) <> 0")
         sql = f"""
-SELECT {level or 'NULL'} AS owner, k, '[' || string_agg(a || ',' || pid, ',') || ']' AS by_amount,
-       '[' || string_agg(u || ',' || pid, ',') || ']' AS by_units FROM ({inner}) g GROUP BY 1, 2"""
+SELECT {level or 'NULL'} AS owner, k,
+       '[' || coalesce(string_agg(a || ',' || pid, ',') FILTER (WHERE a <> 0), '') || ']' AS by_amount,
+       '[' || coalesce(string_agg(u || ',' || pid, ',') FILTER (WHERE u <> 0), '') || ']' AS by_units
+FROM ({inner}) g GROUP BY 1, 2"""
         for row in conn.execute(text(sql), {"start": start}, execution_options=STREAM):
             scope = keys.PLATFORM if row.owner is None else keys.scope_of(kind.owners[0], row.owner)
             bucket, at = _bucket(period, row.k, tz)

@@ -36,6 +36,10 @@ FROM order_lines l JOIN orders o ON o.id = l.order_id AND o.created_at = l.creat
 WHERE l.created_at >= :start AND l.created_at < :end AND o.created_at >= :start AND o.created_at < :end
   AND o.status <> 'cancelled'
 GROUP BY 1, 2, 3""")
+# Refunds: amounts down in the periods of their purchases (API.md), by product from their lines.
+_REFUNDS = text("""
+SELECT driver_id, device_id, product_id, sum(amount_cents) AS amount
+FROM refund_lines WHERE occurred_at >= :start AND occurred_at < :end GROUP BY 1, 2, 3""")
 _ADS = text("SELECT ad_id, count(*) AS plays FROM ad_plays WHERE played_at >= :start AND played_at < :end GROUP BY 1")
 _ACTIVE = text("SELECT driver_id FROM driver_activity WHERE day = :day")
 
@@ -94,6 +98,11 @@ def day_truth(session: Session, day: date, tz) -> DayFigures:
     sales("wholesale", _WHOLESALE, _WHOLESALE_LINES,
           lambda r: (p, keys.station(r.station_id), keys.driver(r.driver_id)),
           lambda r: r.station_id, keys.station_rank, keys.station_figures, lambda r: (p, keys.station(r.station_id)))
+    for r in session.execute(_REFUNDS, bounds):
+        for scope in (p, keys.driver(r.driver_id), keys.device(r.device_id)):
+            totals(scope, "retail", amount=-r.amount)
+        out.add(p, "z", keys.product_rank(p, "retail", "amount", b), r.product_id, -r.amount)
+        out.add(p, "z", keys.driver_rank(b), r.driver_id, -r.amount)
     for r in session.execute(_ADS, bounds):
         out.add(p, "z", keys.ad_plays(b), r.ad_id, r.plays)
     out.active_drivers = set(session.execute(_ACTIVE, bounds).scalars())

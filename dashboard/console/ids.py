@@ -35,3 +35,9 @@ ALERTS_TABLE, ALERTS_COUNT, ALERTS_STATUS, ALERTS_BADGE = "alerts-table", "alert
 ALERT_ACK = "alert-ack"  # pattern id {"type": ..., "alert": id}
 # the restock suggestions beside a device's stock (/console/devices)
 DEVICES_RESTOCK = "devices-restock"
+# refunds on /console/orders (admins): a row's button opens the panel; a confirm dialog sends it
+REFUND_OPEN = "refund-open"  # pattern id {"type": REFUND_OPEN, "purchase": id}
+REFUND_PANEL, REFUND_TARGET, REFUND_AMOUNT, REFUND_REASON, REFUND_SEND, REFUND_CANCEL = (
+    "refund-panel", "refund-target", "refund-amount", "refund-reason", "refund-send", "refund-cancel")
+REFUND_CONFIRM, REFUND_STATUS, REFUND_DONE, REFUND_LABEL = ("refund-confirm", "refund-status", "refund-done",
+                                                            "refund-label")

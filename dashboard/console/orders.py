@@ -8,7 +8,7 @@ from dash import Input, Output, State, callback, ctx, dcc, html
 
 from analytics.queries import desk
 from dashboard import auth
-from dashboard.console import ids, shell
+from dashboard.console import ids, refunds, shell
 from dashboard.screen.format import count, money
 from ingest import orders as order_reads
 from store import get_store
@@ -16,6 +16,8 @@ from store import get_store
 PER_PAGE = 30
 STATUS_LABELS = {"awaiting_pickup": "待取货 Awaiting pickup", "picked_up": "已取货 Picked up",
                  "cancelled": "已取消 Cancelled", "completed": "已完成 Completed"}
+PAYMENT_STATUS_LABELS = {"paid": "已付 paid", "partially_refunded": "部分退款 partly refunded",
+                         "refunded": "已退款 refunded"}
 
 
 def layout(**_query):
@@ -37,11 +39,12 @@ def layout(**_query):
             dcc.DatePickerRange(id=ids.ORDERS_DATES, display_format="YYYY-MM-DD", clearable=True,
                                 start_date_placeholder_text="开始 From", end_date_placeholder_text="结束 To"),
         ], className="c-filters"),
+        *(refunds.panel() if user.is_admin else []),
         html.Div(id=ids.ORDERS_TABLE),
         html.Div([html.Button("‹ 上一页 Prev", id=ids.ORDERS_PREV, className="c-btn"),
                   html.Span(id=ids.ORDERS_PAGER, className="c-pager-text"),
                   html.Button("下一页 Next ›", id=ids.ORDERS_NEXT, className="c-btn")], className="c-pager"),
-        dcc.Store(id=ids.ORDERS_PAGE, data=1),
+        dcc.Store(id=ids.ORDERS_PAGE, data=1), dcc.Store(id=ids.REFUND_DONE, data=0),
     )
 
 
@@ -64,6 +67,17 @@ def _filter(kind: str, status: str, station_id: int | None, start, end, tz) -> o
 PAYMENT_LABELS = {"alipay": "支付宝 Alipay", "wechat": "微信 WeChat", "card": "银行卡 Card", "cash": "现金 Cash"}
 
 
+def _paid_by(item: dict) -> str:
+    """How it was paid, what Alipay says of it, and what went back."""
+    method = item.get("payment_method") or ""
+    parts = [PAYMENT_LABELS.get(method, method)]
+    if item.get("payment_status"):
+        parts.append(PAYMENT_STATUS_LABELS.get(item["payment_status"], item["payment_status"]))
+    if item.get("refunded_cents"):
+        parts.append(f"退 refunded {money(item['refunded_cents'])}")
+    return " · ".join(p for p in parts if p)
+
+
 def _table(result: dict, kind: str, tz) -> html.Table | html.P:
     items = result["items"]
     if not items:
@@ -81,12 +95,13 @@ def _table(result: dict, kind: str, tz) -> html.Table | html.P:
                  driver(i), STATUS_LABELS.get(i["status"], i["status"]), goods(i), money(i["total_cents"])]
                 for i in items]
     else:
-        head = ["时间 Time", "编号 Purchase", "设备 Device", "司机 Driver", "商品 Items", "支付 Paid by", "金额 Total"]
-        rows = [[_local(i["occurred_at"], tz), i["id"], _device(i, found), driver(i), goods(i),
-                 PAYMENT_LABELS.get(i.get("payment_method"), i.get("payment_method") or ""), money(i["total_cents"])]
-                for i in items]
+        head = ["时间 Time", "编号 Purchase", "设备 Device", "司机 Driver", "商品 Items", "支付 Paid by", "金额 Total",
+                ""]
+        rows = [[_local(i["occurred_at"], tz), i["id"], _device(i, found), driver(i), goods(i), _paid_by(i),
+                 money(i["total_cents"]), refunds.button(i)] for i in items]
     return html.Table([html.Thead(html.Tr([html.Th(h) for h in head])),
-                       html.Tbody([html.Tr([html.Td(str(c)) for c in row], className="c-order-row") for row in rows])],
+                       html.Tbody([html.Tr([html.Td(c if not isinstance(c, (str, int)) else str(c)) for c in row],
+                                           className="c-order-row") for row in rows])],
                       className="c-table")
 
 
@@ -110,13 +125,31 @@ def _local(stamp: str, tz) -> str:
     State(ids.ORDERS_PAGE, "data"),
 )
 def show_page(_prev, _next, station_value, kind, status, start, end, page):
+    return _page(station_value, kind, status, start, end, page)
+
+
+@callback(
+    Output(ids.ORDERS_TABLE, "children", allow_duplicate=True), Output(ids.ORDERS_PAGER, "children",
+                                                                      allow_duplicate=True),
+    Output(ids.ORDERS_PAGE, "data", allow_duplicate=True), Output(ids.ORDERS_PREV, "disabled", allow_duplicate=True),
+    Output(ids.ORDERS_NEXT, "disabled", allow_duplicate=True),
+    Input(ids.REFUND_DONE, "data"), State(ids.ORDERS_STATION, "value"), State(ids.ORDERS_KIND, "value"),
+    State(ids.ORDERS_STATUS, "value"), State(ids.ORDERS_DATES, "start_date"), State(ids.ORDERS_DATES, "end_date"),
+    State(ids.ORDERS_PAGE, "data"), prevent_initial_call=True,
+)
+def after_refund(_done, station_value, kind, status, start, end, page):
+    """The page again, on the same page number, once a refund went through."""
+    return _page(station_value, kind, status, start, end, page, keep=True)
+
+
+def _page(station_value, kind, status, start, end, page, keep: bool = False):
     station_id = shell.scope_of(station_value)
     if kind == "retail":
         auth.require_admin()  # purchases belong to drivers, not stations: admins only (403 otherwise)
     else:
         kind = "wholesale"
     page = int(page or 1)
-    page = {ids.ORDERS_PREV: page - 1, ids.ORDERS_NEXT: page + 1}.get(ctx.triggered_id, 1)
+    page = page if keep else {ids.ORDERS_PREV: page - 1, ids.ORDERS_NEXT: page + 1}.get(ctx.triggered_id, 1)
     store = get_store()
     tz = store.settings.tz
     flt = _filter(kind, status, station_id, start, end, tz)

@@ -7,6 +7,7 @@ from store.models.creatives import Creative, CreativeObject
 from store.models.events import AdPlay, GpsPoint, IdempotencyKey, OutboxEvent
 from store.models.jobs import JobRun, SchedulerMarker
 from store.models.orders import ORDER_STATUSES, AwaitingPickup, LedgerEntry, Order, OrderLine, Purchase, PurchaseLine
+from store.models.payments import PAYMENT_STATUSES, Payment, PaymentMismatch, Refund, RefundLine
 
 PARTITIONED = {  # table -> partition column
     "orders": "created_at",
@@ -21,5 +22,6 @@ __all__ = [
     "Ad", "AdPlay", "Alert", "ApiKey", "AwaitingPickup", "Base", "Creative", "CreativeObject", "Device", "DeviceStock",
     "Driver", "DriverActivity", "GpsPoint",
     "IdempotencyKey", "JobRun", "LedgerEntry", "ORDER_STATUSES", "Order", "OrderLine", "OutboxEvent", "PARTITIONED",
-    "Product", "Purchase", "PurchaseLine", "SchedulerMarker", "Screen", "Station", "StationStock", "User",
+    "PAYMENT_STATUSES", "Payment", "PaymentMismatch", "Product", "Purchase", "PurchaseLine", "Refund", "RefundLine",
+    "SchedulerMarker", "Screen", "Station", "StationStock", "User",
 ]

@@ -29,6 +29,19 @@ def _live(kind: str, alias: str) -> str:
             "AND c.created_at = l.created_at)")
 
 
+def _lines(kind: str, where: list[str]) -> str:
+    """The lines of the figures: (product_id, station_id|driver_id|device_id, amount_cents, quantity);
+    a retail amount is what was kept: refund lines count as negative amounts in their purchase's periods."""
+    k = _kind(kind)
+    owners = ", ".join(f"l.{c}" for c in k["owners"].values())
+    cond = " AND ".join(where)
+    sql = f"SELECT l.product_id, {owners}, l.amount_cents, l.quantity FROM {k['lines']} l WHERE {cond}"
+    if kind == "retail":
+        sql += (f" UNION ALL SELECT l.product_id, {owners}, -l.amount_cents, 0 FROM refund_lines l "
+                f"WHERE {cond}")
+    return f"({sql})"
+
+
 def totals(store, scope: str, kind: str, period: str, pkey: str) -> dict:
     k = _kind(kind)
     owner, _, owner_id = scope.partition(":")
@@ -41,8 +54,8 @@ def totals(store, scope: str, kind: str, period: str, pkey: str) -> dict:
         params["owner"] = int(owner_id)
     with store.engine.connect() as conn:
         amount, units = conn.execute(text(
-            f"SELECT coalesce(sum(amount_cents), 0), coalesce(sum(quantity), 0) FROM {k['lines']} l "
-            f"WHERE {' AND '.join(lines_where)}"), params).one()
+            f"SELECT coalesce(sum(amount_cents), 0), coalesce(sum(quantity), 0) FROM {_lines(kind, lines_where)} l"),
+            params).one()
         orders = conn.execute(text(f"SELECT count(*) FROM {k['head']} h WHERE {' AND '.join(head_where)}"),
                               params).scalar()
     return {"amount_cents": amount, "units": units, "orders": orders}
@@ -56,10 +69,11 @@ def product_ranking(store, kind: str, period: str, pkey: str, station_id=None, b
         where.append("l.station_id = :station")
         params["station"] = station_id
     order = "a DESC" if by == "amount" else "u DESC"
-    with store.engine.connect() as conn:
+    with store.engine.connect() as conn:  # a ranking lists what has a figure (a refunded product: units only)
         rows = conn.execute(text(
-            f"SELECT product_id, sum(amount_cents) AS a, sum(quantity) AS u FROM {k['lines']} l "
-            f"WHERE {' AND '.join(where)} GROUP BY 1 ORDER BY {order}, product_id LIMIT :limit"), params).all()
+            f"SELECT product_id, sum(amount_cents) AS a, sum(quantity) AS u FROM {_lines(kind, where)} l "
+            f"GROUP BY 1 HAVING sum({'amount_cents' if by == 'amount' else 'quantity'}) <> 0 "
+            f"ORDER BY {order}, product_id LIMIT :limit"), params).all()
     return [(r.product_id, r.a, r.u) for r in rows]
 
 
@@ -71,8 +85,9 @@ def owner_ranking(store, kind: str, period: str, pkey: str, limit=100) -> list:
     with store.engine.connect() as conn:
         rows = conn.execute(text(f"""
 SELECT x.o, x.a, x.u, y.n FROM
-  (SELECT l.{column} AS o, sum(amount_cents) AS a, sum(quantity) AS u FROM {k['lines']} l
-   WHERE {_live(kind, 'l')} AND {_period(period, f"l.{k['when']}")} GROUP BY 1) x
+  (SELECT l.{column} AS o, sum(amount_cents) AS a, sum(quantity) AS u
+   FROM {_lines(kind, [_live(kind, 'l'), _period(period, f"l.{k['when']}")])} l GROUP BY 1
+   HAVING sum(amount_cents) <> 0) x
 JOIN (SELECT h.{column} AS o, count(*) AS n FROM {k['head']} h
       WHERE {_live(kind, 'h')} AND {_period(period, f"h.{k['when']}")} GROUP BY 1) y ON x.o = y.o
 ORDER BY x.a DESC, x.o LIMIT :limit"""), params).all()

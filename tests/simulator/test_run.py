@@ -48,7 +48,8 @@ def test_seeded_runs_are_accepted_and_repeatable(api, client, store, live_server
         assert result.unexpected == []
         for (method, path, status), _ in result.tally.items():
             assert 200 <= status < 300 or (status == 409 and path == "/replenishments") or \
-                (status == 304 and path == "/devices/me/playlist"), (method, path, status)
+                (status == 304 and path == "/devices/me/playlist") or \
+                (status == 503 and path == "/payments"), (method, path, status)  # payments not configured here
     t = first.totals
     # The run exercised every behaviour: sales (some uploaded late), restocks and pickups, ads, GPS.
     assert t.purchases > 0 and t.buffered > 0 and t.orders > 0 and t.pickups > 0
@@ -59,3 +60,27 @@ def test_seeded_runs_are_accepted_and_repeatable(api, client, store, live_server
     assert figures == _figures(api)
     assert figures["retail"]["amount_cents"] == t.purchase_cents
     assert figures["wholesale"]["amount_cents"] == t.order_cents
+
+
+def test_with_payments_passengers_pay_by_scanning_and_the_figures_are_what_alipay_confirmed(
+        api, store, live_server, alipay, tmp_path):
+    import time
+
+    from sqlalchemy import text
+
+    result = _run(live_server, tmp_path / "pay.json")
+    assert result.unexpected == []
+    t = result.totals
+    assert t.scanned > 0 and t.purchases > t.scanned  # Alipay sales scanned; the others reported by devices
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:  # the stand-in's notifications reach the server on their own
+        with store.engine.connect() as conn:
+            paid = conn.execute(text("SELECT count(*) FROM payments WHERE status = 'paid'")).scalar()
+        if paid == t.scanned:
+            break
+        time.sleep(0.2)
+    assert paid == t.scanned
+    with store.engine.connect() as conn:
+        unpaid = conn.execute(text("SELECT count(*) FROM payments WHERE status <> 'paid'")).scalar()
+    assert unpaid == t.walked_away
+    assert _figures(api)["retail"]["amount_cents"] == t.purchase_cents
