@@ -43,10 +43,10 @@ SERIAL = ["SET LOCAL max_parallel_workers_per_gather = 0", "SET LOCAL work_mem =
 SOURCE_LINES = "SELECT (SELECT count(*) FROM order_lines) + (SELECT count(*) FROM purchase_lines)"
 
 
-def _sums(source: str, s: str, d: str, pid: str, day: str) -> str:
+def _sums(source: str, s: str, d: str, pid: str, day: str, units: str = "sum(l.quantity)", sign: str = "") -> str:
     group = ", ".join(x for x in (s, d, pid, day) if x != "NULL")
     return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST({pid} AS int) AS pid, {day} AS day, "
-            f"sum(l.quantity)::bigint AS u, sum(l.amount_cents)::bigint AS a, 0::bigint AS o "
+            f"{units}::bigint AS u, {sign}sum(l.amount_cents)::bigint AS a, 0::bigint AS o "
             f"FROM {source} GROUP BY {group}")
 
 
@@ -54,13 +54,6 @@ def _counts(head: str, s: str, d: str, day: str) -> str:
     group = ", ".join(x for x in (s, d, day) if x != "NULL")
     return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST(NULL AS int) AS pid, {day} AS day, "
             f"0::bigint AS u, 0::bigint AS a, count(*)::bigint AS o FROM {head} l GROUP BY {group}")
-
-
-def _refunds(s: str, d: str, pid: str) -> str:
-    """Refunds as negative amounts in the periods of their purchases (units and orders stay)."""
-    group = ", ".join(x for x in (s, d, pid, DAY_R) if x != "NULL")
-    return (f"SELECT CAST({s} AS int) AS s, CAST({d} AS int) AS d, CAST({pid} AS int) AS pid, {DAY_R} AS day, "
-            f"0::bigint AS u, -sum(l.amount_cents)::bigint AS a, 0::bigint AS o FROM refund_lines l GROUP BY {group}")
 
 
 def _order_days(s: str, d: str) -> str:
@@ -124,9 +117,10 @@ RETAIL_FACTS = ([_table("rb_r_p", _sums("purchase_lines l", "NULL", "NULL", "l.p
                  _table("rb_r_d", _sums("purchase_lines l", "NULL", "l.device_id", "NULL", DAY_R)),
                  _table("rb_r_os", _counts("purchases", "l.driver_id", "NULL", DAY_R)),
                  _table("rb_r_od", _counts("purchases", "NULL", "l.device_id", DAY_R)),
-                 _table("rb_r_xp", _refunds("NULL", "NULL", "l.product_id")),
-                 _table("rb_r_xs", _refunds("l.driver_id", "NULL", "NULL")),
-                 _table("rb_r_xd", _refunds("NULL", "l.device_id", "NULL")),
+                 # refunds: negative amounts in their purchases' days (units and orders stay)
+                 *(_table(f"rb_r_x{n}", _sums("refund_lines l", *cols, DAY_R, units="0", sign="-")) for n, cols in (
+                     ("p", ("NULL", "NULL", "l.product_id")), ("s", ("l.driver_id", "NULL", "NULL")),
+                     ("d", ("NULL", "l.device_id", "NULL")))),
                  _table("rb_ads", f"SELECT ad_id, {periods.sql_day('played_at', None)} AS day, "
                                   "count(*)::bigint AS plays FROM ad_plays GROUP BY 1, 2")],
                 [*_view("rb_r", ["rb_r_p", "rb_r_s", "rb_r_d", "rb_r_os", "rb_r_od", "rb_r_xp", "rb_r_xs",
