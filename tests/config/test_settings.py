@@ -72,3 +72,35 @@ def test_object_store_settings(monkeypatch):
     settings = load_settings()
     assert settings.object_store_url == "s3://buyfree-creatives/ads" and settings.s3_endpoint == "http://minio:9000"
     assert settings.creative_max_bytes == 50 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name,value", [
+    ("BUYFREE_ALIPAY_PRIVATE_KEY", "not a key"), ("BUYFREE_ALIPAY_PUBLIC_KEY", "-----BEGIN PUBLIC KEY-----\nAAAA\n"),
+    ("BUYFREE_ALIPAY_PUBLIC_KEY", "/nonexistent/alipay.pem"), ("BUYFREE_ALIPAY_GATEWAY", "ftp://alipay"),
+    ("BUYFREE_ALIPAY_TIMEOUT_SECONDS", "60"), ("BUYFREE_PAYMENT_EXPIRY_MINUTES", "0"),
+    ("BUYFREE_ALIPAY_APP_ID", "app id with spaces"),
+])
+def test_a_bad_alipay_setting_names_its_variable(monkeypatch, name, value):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as err:
+        load_settings()
+    assert name in str(err.value)
+
+
+def test_an_app_id_needs_its_keys_and_notify_url(monkeypatch, tmp_path):
+    from simulator.alipay import signing
+
+    monkeypatch.setenv("BUYFREE_ALIPAY_APP_ID", "2021000000000001")
+    with pytest.raises(SettingsError, match="BUYFREE_ALIPAY_PRIVATE_KEY is required"):
+        load_settings()
+    key, other = signing.new_private_key(), signing.new_private_key()
+    path = tmp_path / "app.pem"
+    path.write_text(signing.private_pem(key))
+    monkeypatch.setenv("BUYFREE_ALIPAY_PRIVATE_KEY", str(path))  # a file path
+    monkeypatch.setenv("BUYFREE_ALIPAY_PUBLIC_KEY", "".join(signing.public_pem(other).splitlines()[1:-1]))  # bare
+    with pytest.raises(SettingsError, match="BUYFREE_ALIPAY_NOTIFY_URL"):
+        load_settings()
+    monkeypatch.setenv("BUYFREE_ALIPAY_NOTIFY_URL", "https://example.com/api/v1/payments/alipay/notify")
+    settings = load_settings()
+    assert settings.payments_configured and "BEGIN" in settings.alipay_public_key
+    assert "PRIVATE" not in repr(settings)  # the key stays out of reprs and logs
