@@ -13,6 +13,7 @@ from datetime import datetime
 
 from simulator.client import ApiClient
 from simulator.geo import Path, near, route
+from simulator.payments import scan_and_pay
 from simulator.world import World
 
 # Passenger demand by hour of day (business time zone): quiet nights, commuter peaks.
@@ -158,7 +159,7 @@ class Fleet:
                     "payment": {"method": self.rng.choice(PAYMENTS), "reference": self.key("pay")},
                     "location": {"lat": round(car.position[0], 6), "lng": round(car.position[1], 6)}}
             walks_away = self.rng.random() < WALK_AWAY_CHANCE
-            if body["payment"]["method"] == "alipay" and not car.offline and self._scan_and_pay(car, body, walks_away):
+            if body["payment"]["method"] == "alipay" and not car.offline and scan_and_pay(self, car, body, walks_away):
                 continue
             for sku, qty in lines.items():
                 car.stock[sku] -= qty
@@ -170,30 +171,6 @@ class Fleet:
             if status == 201:
                 self.totals.purchases += 1
                 self.totals.purchase_cents += reply["total_cents"]
-
-    def _scan_and_pay(self, car: Car, body: dict, walks_away: bool) -> bool:
-        """An Alipay sale as it happens with payments on: the device asks for a QR code, the
-        passenger scans it and pays; the platform records the sale when Alipay notifies it.
-        False when the server has no payments configured (the device then reports the sale)."""
-        if not self.payments:
-            return False
-        status, reply = self.client.call("POST", "/payments", token=car.info["device_key"], idempotency_key=self.key(
-            "qr"), json={"items": body["items"], "location": body["location"]}, allow=(503,))
-        if status == 503:
-            self.payments = False
-            return False
-        if status != 201:
-            return True  # Alipay failed: the passenger pays another way next time
-        if walks_away:
-            self.totals.walked_away += 1
-            return True
-        if self.client.scan(reply["qr_code"]):
-            for item in body["items"]:
-                car.stock[item["sku"]] -= item["quantity"]
-            self.totals.scanned += 1
-            self.totals.purchases += 1
-            self.totals.purchase_cents += reply["total_cents"]
-        return True
 
     def _network(self, car: Car) -> None:
         if car.offline:

@@ -24,7 +24,7 @@ def test_admin_refunds_part_of_an_alipay_purchase(world, store, alipay, live_ser
     wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f"#{ids.ORDERS_KIND} input[value='retail']"),
              message="the kind choice").click()
     wait_for(lambda: paid["purchase_id"] in text_of(browser, ids.ORDERS_TABLE), message="the purchase listed")
-    assert "Alipay 已付 paid" in text_of(browser, ids.ORDERS_TABLE)
+    assert "支付宝 Alipay · 已付 paid" in text_of(browser, ids.ORDERS_TABLE)
     browser.find_element(By.CSS_SELECTOR, f"#{ids.ORDERS_TABLE} .c-order-row .c-btn.c-danger").click()
     amount = wait_for(lambda: browser.find_element(By.ID, ids.REFUND_AMOUNT), message="the refund panel")
     wait_for(lambda: amount.get_attribute("value") == "15", message="what is left, by default")

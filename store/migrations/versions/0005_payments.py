@@ -1,7 +1,7 @@
 """payments (Alipay), their mismatches, refunds and refund lines
 
 Revision ID: 0005
-Revises: 0008
+Revises: 0007
 Create Date: 2026-12-02 05:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0008'
+down_revision: Union[str, Sequence[str], None] = '0007'  # main's head when this landed
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
