@@ -24,6 +24,10 @@ ROUTES: dict[str, tuple[str | None, Callable[[dict], str | None]]] = {
     "device_offline": ("device.offline", lambda p: None),
     "alert_opened": ("alert.opened", lambda p: p["opened_at"]),
     "alert_resolved": ("alert.resolved", lambda p: p["resolved_at"]),
+    "purchase_refunded": ("purchase.refunded", lambda p: None),  # when recorded; the purchase's time is in data
+    "payment_paid": ("payment.paid", lambda p: p["paid_at"]),
+    "payment_closed": ("payment.closed", lambda p: None),
+    "payment_mismatch": (None, lambda p: None),  # for operators: the payment_mismatch alert
     "driver_active": (None, lambda p: None),
     "driver_location": (None, lambda p: None),
 }

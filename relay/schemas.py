@@ -92,6 +92,36 @@ class Alert(Shape):
     detail: dict
 
 
+class RefundLine(Shape):
+    product_id: int
+    amount_cents: int
+
+
+class Refunded(Shape):
+    refund_id: str
+    purchase_id: str
+    device_id: int
+    driver_id: int
+    occurred_at: AwareDatetime = Field(description="the purchase's time: the periods whose amounts went down")
+    amount_cents: int
+    lines: list[RefundLine]
+
+
+class PaymentPaid(Shape):
+    payment_id: str
+    purchase_id: str
+    device_id: int
+    driver_id: int
+    trade_no: str
+    total_cents: int
+    paid_at: AwareDatetime
+
+
+class PaymentClosed(Shape):
+    payment_id: str
+    reason: str
+
+
 class Message(BaseModel, Generic[D]):
     """The JSON body; AMQP's message_id is ``id`` as a decimal string (consumers dedupe on it)."""
     model_config = ConfigDict(extra="forbid", strict=True)
@@ -104,7 +134,8 @@ class Message(BaseModel, Generic[D]):
 
 DATA = {"purchase.recorded": Purchase, "order.placed": Cart, "order.picked_up": PickedUp, "order.cancelled": Order,
         "ad_play.recorded": AdPlays, "device.online": Presence, "device.offline": Presence,
-        "alert.opened": Alert, "alert.resolved": Alert}
+        "alert.opened": Alert, "alert.resolved": Alert, "purchase.refunded": Refunded, "payment.paid": PaymentPaid,
+        "payment.closed": PaymentClosed}
 
 
 def model(routing_key: str) -> type[BaseModel]:
