@@ -164,8 +164,10 @@
    * it. Tests read data-drivers. */
   function refit(layer) {
     var map = layer._map;
-    if (!map) return;
-    var view = map.getBounds(), bounds = L.latLngBounds([]), outside = false;
+    // A frame not laid out yet has no size: a fit then zooms in as far as it may. Its resize refits.
+    if (!map || map.getSize().x < 50 || map.getSize().y < 50) return;
+    // Near the edge counts as outside: a dot half out of the frame is as bad as one beyond it.
+    var view = map.getBounds().pad(-0.04), bounds = L.latLngBounds([]), outside = !layer.bfFitted;
     Object.keys(window.BF_STATIONS || {}).forEach(function (id) {
       var s = window.BF_STATIONS[id];
       bounds.extend([s.lat, s.lng]);
@@ -175,6 +177,7 @@
       bounds.extend(ll);
       if (!view.contains(ll)) outside = true;
     });
+    if (Object.keys(layer._featureLayers).length) layer.bfFitted = true;  // the first drivers: fit once anyway
     if (outside && bounds.isValid()) {
       map.fitBounds(bounds, {padding: [40, 40], maxZoom: 14, animate: false});
     }
@@ -213,6 +216,7 @@
     });
     if (map) {
       map.on("zoomend moveend", function () { layoutLabels(map, layer); });
+      map.on("resize", function () { refit(layer); layoutLabels(map, layer); });
       layoutLabels(map, layer);
     }
   };

@@ -42,7 +42,9 @@ def test_manager_picks_up_an_order_and_sees_the_desk_change(api, live_server, br
 
     sign_in(browser, live_server, manager["username"], "/console")
     wait_for(lambda: text_of(browser, ids.KPI_AWAITING) == "2", message="two orders awaiting")
-    assert queue_rows(browser) == [f"queue-row-{older['id']}", f"queue-row-{newer['id']}"]  # oldest first
+    # oldest first; read again if the live desk redraws the rows meanwhile (a stale element)
+    wait_for(lambda: queue_rows(browser) == [f"queue-row-{older['id']}", f"queue-row-{newer['id']}"],
+             message="the queue, oldest first")
     assert text_of(browser, ids.KPI_PICKED) == "0"
     assert text_of(browser, ids.KPI_AMOUNT) == "¥31.50"  # 15 × ¥2.10 ordered today at this station
     browser.save_screenshot(str(artifacts / "console-desk-before.png"))
