@@ -1,4 +1,5 @@
 """The image's server: plain gunicorn with gunicorn.conf.py, configured from BUYFREE_WEB_* variables."""
+import json
 import socket
 import subprocess
 import sys
@@ -8,7 +9,7 @@ import pytest
 import requests
 
 from tests.deploy.gunicorn_server import ROOT, GunicornServer
-from tests.helpers import closed_port
+from tests.helpers import ADMIN_TOKEN, closed_port
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +171,57 @@ def test_serve_command_sums_every_workers_requests_in_metrics(app, database_url,
         proc.terminate()
         proc.wait(60)
         log.close()
+
+
+def _raw(server, request: bytes) -> tuple[int, dict, bytes]:
+    """One request written as bytes; (status, headers, body) as the server answered."""
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        conn.sendall(request)
+        data = b""
+        while chunk := conn.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+    return int(lines[0].split()[1]), headers, body
+
+
+def _is_problem(status: int, headers: dict, body: bytes, expected: int) -> bool:
+    return (status == expected and headers.get("content-type") == "application/problem+json"
+            and json.loads(body)["status"] == expected)
+
+
+@pytest.mark.parametrize("length", [5_000, 20_000])  # past the app's limit; past the server's own
+def test_an_over_long_request_line_is_a_problem_414(server, length):
+    request = b"GET /api/v1/stations?x=" + b"a" * length + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+    assert _is_problem(*_raw(server, request), 414)
+
+
+@pytest.mark.parametrize("headers", [b"X-Long: " + b"a" * 9_000 + b"\r\n",      # past the app's field limit
+                                     b"X-Long: " + b"a" * 20_000 + b"\r\n",     # past the server's own
+                                     b"".join(b"X-H%d: a\r\n" % n for n in range(300))])
+def test_over_long_or_too_many_headers_are_a_problem_431(server, headers):
+    request = b"GET /api/v1/stations HTTP/1.1\r\nHost: t\r\nConnection: close\r\n" + headers + b"\r\n"
+    assert _is_problem(*_raw(server, request), 431)
+
+
+def test_a_chunked_body_is_counted_as_it_arrives(server):
+    """40 MB sent chunked (no Content-Length): refused at 2 MiB with a problem 413, not parsed."""
+    head = (b"POST /api/v1/stations HTTP/1.1\r\nHost: t\r\nConnection: close\r\nContent-Type: application/json\r\n"
+            b"Authorization: Bearer " + ADMIN_TOKEN.encode() + b"\r\nTransfer-Encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n%s\r\n" % (1024 * 1024, b" " * (1024 * 1024))
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as conn:
+        conn.sendall(head + b'1\r\n{\r\n')
+        try:
+            for _ in range(40):
+                conn.sendall(chunk)
+        except OSError:  # the server answered and closed: it did not read the rest
+            pass
+        data = b""
+        try:
+            while part := conn.recv(65536):
+                data += part
+        except OSError:
+            pass
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 413") and b"application/problem+json" in head, data[:300]
