@@ -13,6 +13,12 @@ from datetime import date, datetime, time, timedelta
 PERIODS = ("day", "week", "month", "year", "total")
 DATED = PERIODS[:4]
 
+# The days the calendar works with: a year's margin inside datetime's years 1..9999, so that every
+# period containing one of them, a 366-day window ending on it and its midnight in any time zone
+# stay representable. The API refuses dates and times outside with a 422 (api.schemas.common).
+FIRST_DAY = date(2, 1, 1)
+LAST_DAY = date(9998, 12, 31)
+
 # How long a bucket's keys live after the period ends (the notes' garbage collection).
 RETENTION_DAYS = {"day": 400, "week": 800, "month": 1100, "year": 1830}
 

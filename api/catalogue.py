@@ -38,7 +38,7 @@ def list_stations(principal):
     return {"items": [_station(r) for r in rows]}
 
 
-@endpoint(bp, "/products", methods=("POST",), body=ProductIn, responses={201: ProductOut})
+@endpoint(bp, "/products", methods=("POST",), body=ProductIn, responses={201: ProductOut}, errors=(409,))
 def create_product(principal, body: ProductIn):
     """Add a product to the catalogue (sku unique)."""
     store = get_store()
@@ -47,7 +47,7 @@ def create_product(principal, body: ProductIn):
     return ProductOut.model_validate(row).model_dump(), 201
 
 
-@endpoint(bp, "/stations/<int:station_id>/stock", methods=("PUT",), body=StockIn, responses={200: StockOut})
+@endpoint(bp, "/stations/<id:station_id>/stock", methods=("PUT",), body=StockIn, responses={200: StockOut})
 def set_stock(principal, station_id: int, body: StockIn):
     """Set a station's stock rows; returns all rows of the station."""
     store = get_store()
@@ -65,7 +65,7 @@ def create_driver(principal, body: DriverIn):
     return {**DriverOut.model_validate(created.row).model_dump(), "api_key": created.token}, 201
 
 
-@endpoint(bp, "/devices", methods=("POST",), body=DeviceIn, responses={201: DeviceCreated})
+@endpoint(bp, "/devices", methods=("POST",), body=DeviceIn, responses={201: DeviceCreated}, errors=(404, 409))
 def create_device(principal, body: DeviceIn):
     """Register a vending device for a driver; not activated until its first heartbeat."""
     created = catalogue.create_device(get_store(), **body.model_dump())
@@ -84,14 +84,14 @@ def create_ad(principal, body: AdIn):
             "ends_at": iso(row.ends_at, tz)}, 201
 
 
-@endpoint(bp, "/users", methods=("POST",), body=UserIn, responses={201: UserOut})
+@endpoint(bp, "/users", methods=("POST",), body=UserIn, responses={201: UserOut}, errors=(404, 409))
 def create_user(principal, body: UserIn):
     """Create a console user (admin or station manager)."""
     row = catalogue.create_user(get_store(), **body.model_dump()).row
     return UserOut.model_validate(row).model_dump(), 201
 
 
-@endpoint(bp, "/screens", methods=("POST",), body=ScreenIn, responses={201: ScreenCreated})
+@endpoint(bp, "/screens", methods=("POST",), body=ScreenIn, responses={201: ScreenCreated}, errors=(404,))
 def create_screen(principal, body: ScreenIn):
     """Create a read-only kiosk link for a wall display."""
     created = catalogue.create_screen(get_store(), **body.model_dump())
@@ -100,7 +100,7 @@ def create_screen(principal, body: ScreenIn):
             "url": f"/screen/k/{created.token}"}, 201
 
 
-@endpoint(bp, "/screens/<int:screen_id>", methods=("DELETE",), responses={204: None})
+@endpoint(bp, "/screens/<id:screen_id>", methods=("DELETE",), responses={204: None})
 def delete_screen(principal, screen_id: int):
     """Revoke a kiosk link at once."""
     catalogue.delete_screen(get_store(), screen_id)

@@ -7,7 +7,8 @@ import logging
 from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.exceptions import NotFound as NotFoundHTTP
 
 from config import ERROR_PAGE
 
@@ -86,14 +87,19 @@ def from_validation(exc: ValidationError, prefix: tuple = ()) -> Unprocessable:
     return Unprocessable(detail, errors=errors)
 
 
-def problem(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None,
-            headers: dict | None = None) -> Response:
+def problem_text(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None) -> str:
+    """The problem+json document (also written by the HTTP server for what it refuses itself)."""
     body = {"type": type_ or TYPE_BASE + title.lower().replace(" ", "-"), "title": title, "status": status}
     if detail:
         body["detail"] = detail
     if errors:
         body["errors"] = errors
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    return json.dumps(body)
+
+
+def problem(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None,
+            headers: dict | None = None) -> Response:
+    response = Response(problem_text(status, title, detail, errors, type_), status=status, mimetype=PROBLEM)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response
@@ -115,7 +121,18 @@ def init_app(app: Flask) -> None:
             # A description the code set says more than Werkzeug's stock English sentence.
             own = exc.description if exc.description != type(exc).description else None
             return exc if (exc.code or 500) < 400 else _page(exc.code or 500, own, exc)
-        return problem(exc.code or 500, exc.name, exc.description)
+        allow = dict(exc.get_headers()).get("Allow")  # a 405 names the methods the path takes
+        return problem(exc.code or 500, exc.name, exc.description, headers={"Allow": allow} if allow else None)
+
+    @app.before_request
+    def _api_paths():
+        """Under /api/ only the API's routes answer: the dashboard's catch-all page must not."""
+        rule = request.url_rule
+        if request.path.startswith("/api/") and (rule is None or not rule.rule.startswith("/api/")):
+            allowed = api_methods(request.path)
+            if allowed:
+                raise MethodNotAllowed(valid_methods=allowed)
+            raise NotFoundHTTP(description="No API endpoint has this path")
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)
@@ -161,6 +178,20 @@ def _page(status: int, detail: str | None, exc: HTTPException | None):
     if render is None:
         return exc if exc is not None else problem(status, "Internal server error")
     return render(status, detail)
+
+
+def api_methods(path: str) -> list[str]:
+    """The methods the API's routes take on ``path`` (a few failed matches: error paths only)."""
+    adapter = current_app.url_map.bind("localhost")
+    allowed = set()
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
+        try:
+            rule, _ = adapter.match(path, method=method, return_rule=True)
+        except HTTPException:
+            continue
+        if rule.rule.startswith("/api/"):
+            allowed |= rule.methods
+    return sorted(allowed)
 
 
 def _wants_problem() -> bool:

@@ -90,7 +90,7 @@ def init_app(app: Flask) -> None:
 
             registry = REGISTRY
         body = generate_latest(registry) + generate_latest(_Single(scrape))
-        return Response(body, mimetype=CONTENT_TYPE_LATEST)
+        return Response(body, content_type=CONTENT_TYPE_LATEST)  # it names its charset: mimetype would add another
 
 
 class _Single(CollectorRegistry):

@@ -67,7 +67,7 @@ def heartbeat(principal, body: HeartbeatIn):
 
 
 @endpoint(bp, "/purchases", methods=("POST",), auth=DEVICE, body=PurchaseIn, responses={201: PurchaseOut},
-          headers=HEADERS)
+          headers=HEADERS, errors=(404, 409))
 def create_purchase(principal, body: PurchaseIn):
     """A passenger bought from the device: the device's stock goes down, the driver is paid."""
     key = idempotency_key()
@@ -80,7 +80,8 @@ def create_purchase(principal, body: PurchaseIn):
     return reply(outcome, ())  # its events were handed on with its group's, before this answer
 
 
-@endpoint(bp, "/purchases/batch", methods=("POST",), auth=DEVICE, body=BatchIn, responses={200: BatchOut})
+@endpoint(bp, "/purchases/batch", methods=("POST",), auth=DEVICE, body=BatchIn, responses={200: BatchOut},
+          errors=(404,))
 def create_purchases_batch(principal, body: BatchIn):
     """Buffered sales uploaded at once: each entry on its own, in order, with its own key."""
     device_id = acting_for(principal, "device", body.device_id)
@@ -120,7 +121,7 @@ def _error(key: str | None, status: int, errors: list[dict]) -> dict:
 
 
 @endpoint(bp, "/ad-plays", methods=("POST",), auth=DEVICE, body=AdPlaysIn, responses={201: AcceptedOut},
-          headers=HEADERS)
+          headers=HEADERS, errors=(404, 409))
 def create_ad_plays(principal, body: AdPlaysIn):
     """Ads the device played; an unknown ad rejects the whole batch."""
     key = idempotency_key()

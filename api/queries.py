@@ -67,13 +67,13 @@ def own_station(principal: Principal, station_id: int | None) -> int | None:
     return station_id
 
 
-@endpoint(bp, "/stats/summary", auth=OWNERS, query=SummaryQuery, responses={200: SummaryOut})
+@endpoint(bp, "/stats/summary", auth=OWNERS, query=SummaryQuery, responses={200: SummaryOut}, errors=(404,))
 def summary(principal, query: SummaryQuery):
     """Today, this week, month, year and all-time sales of a scope."""
     return queries.summary(get_store(), readable_scope(principal, query.scope), query.kind)
 
 
-@endpoint(bp, "/series/daily", auth=OWNERS, query=SeriesQuery, responses={200: SeriesOut})
+@endpoint(bp, "/series/daily", auth=OWNERS, query=SeriesQuery, responses={200: SeriesOut}, errors=(404,))
 def series(principal, query: SeriesQuery):
     """Daily sales, oldest first, zero-filled (default: the rolling 7 days ending today)."""
     return queries.daily_series(get_store(), readable_scope(principal, query.scope), query.kind, query.days,
@@ -81,7 +81,7 @@ def series(principal, query: SeriesQuery):
 
 
 @endpoint(bp, "/rankings/products", auth=("admin", "station"), query=ProductRankingQuery,
-          responses={200: ProductRankingOut})
+          responses={200: ProductRankingOut}, errors=(404,))
 def product_ranking(principal, query: ProductRankingQuery):
     """Hot sellers: products by amount or units (a station token: its own station's)."""
     station_id = query.station_id
@@ -122,7 +122,7 @@ def stations_nearby(principal, query: NearbyQuery):
 
 
 @endpoint(bp, "/screen/drivers", auth=("admin", "station"), query=ScreenDriversQuery,
-          responses={200: FeatureCollection})
+          responses={200: FeatureCollection}, errors=(404,))
 def screen_drivers(principal, query: ScreenDriversQuery):
     """GeoJSON of the drivers with orders awaiting pickup (a station token: at its station)."""
     return queries.screen_drivers(get_store(), own_station(principal, query.station_id))

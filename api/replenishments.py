@@ -1,9 +1,9 @@
 """API.md "Ingest", restocking: replenishment orders, pickup, cancel."""
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
-from api.routing import endpoint, parse_body
+from api.routing import endpoint
 from api.schemas.ingest import OrderOut, PickupIn, ReplenishmentIn, ReplenishmentOut
 from api.writes import HEADERS, acting_for, committed, idempotency_key, reply
 from ingest import replenishments
@@ -13,7 +13,7 @@ bp = Blueprint("replenishments", __name__, url_prefix="/api/v1")
 
 
 @endpoint(bp, "/replenishments", methods=("POST",), auth=("driver", "admin"), body=ReplenishmentIn,
-          responses={201: ReplenishmentOut}, headers=HEADERS)
+          responses={201: ReplenishmentOut}, headers=HEADERS, errors=(404, 409))
 def create_replenishment(principal, body: ReplenishmentIn):
     """A driver restocks: one order per station, station stock reserved, paid at supply prices."""
     key = idempotency_key()
@@ -26,21 +26,15 @@ def create_replenishment(principal, body: ReplenishmentIn):
     return reply(outcome, events)
 
 
-def _optional_body(model):
-    """Pickup and cancel may come without a body at all."""
-    return model() if not request.get_data() else parse_body(model)
-
-
-@endpoint(bp, "/replenishments/<order_id>/pickup", methods=("POST",), auth=("station", "admin"),
-          responses={200: OrderOut})
-def pickup_order(principal, order_id: str):
+@endpoint(bp, "/replenishments/<ref:order_id>/pickup", methods=("POST",), auth=("station", "admin"),
+          body=PickupIn, body_required=False, responses={200: OrderOut}, errors=(409,))
+def pickup_order(principal, order_id: str, body: PickupIn):
     """That station hands the goods over: the driver's device stock goes up. Body `{"device_id"}` optional."""
-    body = _optional_body(PickupIn)
     return replenishments.pickup(get_store(), order_id, principal, body.device_id), 200
 
 
-@endpoint(bp, "/replenishments/<order_id>/cancel", methods=("POST",), auth=("driver", "station", "admin"),
-          responses={200: OrderOut})
+@endpoint(bp, "/replenishments/<ref:order_id>/cancel", methods=("POST",), auth=("driver", "station", "admin"),
+          responses={200: OrderOut}, errors=(409,))
 def cancel_order(principal, order_id: str):
     """Cancel an order awaiting pickup: stock and money go back, figures are reversed."""
     order, events = replenishments.cancel_order(get_store(), order_id, principal)

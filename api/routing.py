@@ -1,17 +1,45 @@
-"""One decorator per endpoint: auth, pydantic validation, and the OpenAPI record."""
+"""One decorator per endpoint: auth, pydantic validation, and the OpenAPI record.
+
+Path parameters use the API's converters: ``<id:name>`` an integer id 1..2,147,483,647,
+``<ref:name>`` an opaque id (purchases, orders), ``<account:name>`` a ledger owner; anything else
+in their place matches no route, a 404 (API.md "Strict input"). Bodies are read by ``api.http.json_body``, queries by the
+``Query`` model: the shared input types of ``api.schemas.common`` do the rest.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any, Callable
 
-from flask import Blueprint, request
+from flask import Blueprint, Flask, request
 from pydantic import BaseModel, ValidationError
+from werkzeug.routing import BaseConverter, IntegerConverter
 
 from api.auth import authenticate
-from api.errors import BadRequest, from_validation
+from api.errors import BadRequest, Unprocessable, from_validation
+from api.http import body_bytes, json_body
+from api.schemas.common import ID_MAX
 
-MAX_BODY = 2 * 1024 * 1024
+
+class IdConverter(IntegerConverter):
+    """``<id:name>``: 1..2,147,483,647 written in ASCII digits (others: no match, a 404)."""
+    regex = r"[0-9]{1,10}"
+
+    def __init__(self, map, *args, **kwargs):
+        super().__init__(map, min=1, max=ID_MAX)
+
+
+class RefConverter(BaseConverter):
+    """``<ref:name>``: an opaque id as the API hands them out (``ord_…``, ``pur_…``)."""
+    regex = r"[A-Za-z0-9_-]{1,64}"
+
+
+class AccountConverter(BaseConverter):
+    """``<account:name>``: a ledger owner, ``driver:{id}`` or ``station:{id}``."""
+    regex = r"(?:driver|station):[0-9]{1,10}"
+
+
+CONVERTERS = {"id": IdConverter, "ref": RefConverter, "account": AccountConverter}
 
 
 @dataclass
@@ -26,6 +54,8 @@ class Route:
     responses: dict[int, Any] = field(default_factory=dict)
     headers: tuple[str, ...] = ()
     content_type: str = "application/json"
+    body_required: bool = True
+    errors: tuple[int, ...] = ()  # statuses the use case itself may answer (404 unknown, 409 conflict)
 
 
 ROUTES: list[Route] = []
@@ -34,8 +64,12 @@ ROUTES: list[Route] = []
 def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...] | None = ("admin",),
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              responses: dict[int, Any] | None = None, summary: str = "", headers: tuple[str, ...] = (),
-             content_type: str = "application/json") -> Callable:
-    """Register ``fn`` on ``bp``; it gets ``principal``, ``body``, ``query`` as asked."""
+             content_type: str = "application/json", body_required: bool = True,
+             errors: tuple[int, ...] = ()) -> Callable:
+    """Register ``fn`` on ``bp``; it gets ``principal``, ``body``, ``query`` as asked.
+
+    ``body_required=False``: no body at all stands for an empty object (``model()``).
+    """
 
     def decorate(fn: Callable) -> Callable:
         @wraps(fn)
@@ -44,7 +78,7 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
                 kwargs["principal"] = authenticate(auth)
             require_headers(headers)  # before the body: a missing header is a 400 whatever the body holds
             if body is not None:
-                kwargs["body"] = parse_body(body)
+                kwargs["body"] = parse_body(body, required=body_required)
             if query is not None:
                 kwargs["query"] = parse_query(query)
             return fn(**kwargs)
@@ -53,7 +87,7 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
         ROUTES.append(Route(rule=(bp.url_prefix or "") + rule, methods=tuple(methods),
                             summary=summary or (fn.__doc__ or "").strip().split("\n")[0], tag=bp.name,
                             auth=auth, body=body, query=query, responses=responses or {}, headers=headers,
-                            content_type=content_type))
+                            content_type=content_type, body_required=body_required, errors=errors))
         return view
 
     return decorate
@@ -67,23 +101,12 @@ def require_headers(names: tuple[str, ...]) -> None:
                              errors=[{"field": name, "message": "is required"}])
 
 
-def json_body() -> Any:
-    """The parsed JSON body: 415 for another content type, 400 when it is not JSON."""
-    if not request.is_json:
-        raise BadRequest("Send the body as JSON with `Content-Type: application/json`", status=415,
-                         title="Unsupported media type")
-    if (request.content_length or 0) > MAX_BODY:
-        raise BadRequest("The body is larger than 2 MiB", status=413, title="Payload too large")
-    data = request.get_json(silent=True)
-    if data is None:
-        raise BadRequest("The body is not valid JSON", title="Malformed JSON")
-    return data
-
-
-def parse_body(model: type[BaseModel]) -> BaseModel:
+def parse_body(model: type[BaseModel], required: bool = True) -> BaseModel:
+    if not required and not request.content_length and not body_bytes():
+        return model()
     data = json_body()
     if not isinstance(data, dict):
-        raise from_validation_message("body", "must be a JSON object")
+        raise Unprocessable.field("body", "must be a JSON object")
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -97,7 +120,6 @@ def parse_query(model: type[BaseModel]) -> BaseModel:
         raise from_validation(exc) from None
 
 
-def from_validation_message(field_name: str, message: str):
-    from api.errors import Unprocessable
-
-    return Unprocessable.field(field_name, message)
+def init_app(app: Flask) -> None:
+    """The converters, before any blueprint adds its rules."""
+    app.url_map.converters.update(CONVERTERS)

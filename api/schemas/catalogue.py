@@ -5,14 +5,14 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from api.schemas.common import Body, Bool, Id, Lat, Lng, Out, PositiveCents, Timestamp, Cents
+from api.schemas.common import Body, Bool, Cents, Id, Lat, Lng, Out, PositiveCents, Text, Timestamp
 
 Sku = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class StationIn(Body):
-    name: str = Field(min_length=1, max_length=100)
-    address: str = Field(min_length=1, max_length=200)
+    name: Text = Field(min_length=1, max_length=100)
+    address: Text = Field(min_length=1, max_length=200)
     lat: Lat
     lng: Lng
 
@@ -35,8 +35,8 @@ class StationList(Out):
 
 class ProductIn(Body):
     sku: str = Sku
-    name: str = Field(min_length=1, max_length=100)
-    category: str | None = Field(None, max_length=50)
+    name: Text = Field(min_length=1, max_length=100)
+    category: Text | None = Field(None, max_length=50)
     retail_price_cents: PositiveCents
     supply_price_cents: PositiveCents
 
@@ -52,7 +52,7 @@ class ProductOut(Out):
 
 class StockRowIn(Body):
     sku: str = Sku
-    quantity: int = Field(ge=0, le=1_000_000, strict=True)
+    quantity: int = Field(ge=0, le=1_000_000)
     on_shelf: Bool
 
 
@@ -71,8 +71,8 @@ class StockOut(Out):
 
 
 class DriverIn(Body):
-    name: str = Field(min_length=1, max_length=100)
-    car_plate: str = Field(min_length=1, max_length=20)
+    name: Text = Field(min_length=1, max_length=100)
+    car_plate: Text = Field(min_length=1, max_length=20)
     phone: str | None = Field(None, max_length=32, pattern=r"^[0-9+\- ()]{3,32}$")
 
 
@@ -88,7 +88,7 @@ class DriverCreated(DriverOut):
 
 
 class DeviceIn(Body):
-    serial: str = Field(min_length=1, max_length=64)
+    serial: Text = Field(min_length=1, max_length=64)
     driver_id: Id
 
 
@@ -101,9 +101,9 @@ class DeviceCreated(Out):
 
 
 class AdIn(Body):
-    title: str = Field(min_length=1, max_length=200)
-    advertiser: str = Field(min_length=1, max_length=100)
-    expected_plays: int = Field(gt=0, le=10**9, strict=True)
+    title: Text = Field(min_length=1, max_length=200)
+    advertiser: Text = Field(min_length=1, max_length=100)
+    expected_plays: int = Field(gt=0, le=10**9)
     price_per_play_cents: Cents
     starts_at: Timestamp
     ends_at: Timestamp | None = None
@@ -129,7 +129,7 @@ class AdOut(Out):
 
 class UserIn(Body):
     username: str = Field(min_length=3, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
-    password: str = Field(min_length=8, max_length=200)
+    password: Text = Field(min_length=8, max_length=200)
     role: Literal["admin", "station_manager"]
     station_id: Id | None = Field(None, validate_default=True)
 
@@ -149,7 +149,7 @@ class UserOut(Out):
 
 
 class ScreenIn(Body):
-    label: str = Field(min_length=1, max_length=100)
+    label: Text = Field(min_length=1, max_length=100)
     station_id: Id | None = None
 
 

@@ -1,16 +1,17 @@
 """Ingest request and response bodies (API.md "Ingest")."""
 from __future__ import annotations
 
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator
 
 from api.schemas.catalogue import Sku
-from api.schemas.common import Body, Id, Lat, Lng, Out, PageQuery, Timestamp
+from api.schemas.common import Body, DayOrTime, Id, Lat, Lng, Out, PageQuery, QueryId, Text, Timestamp
 
 PaymentMethod = Literal["alipay", "wechat", "card", "cash"]
-IdempotencyKey = Field(min_length=1, max_length=255, pattern=r"^[ -~]+$")  # printable ASCII
+# 1–255 printable ASCII characters (ingest.idempotency.valid_key): a batch entry's field, a header elsewhere
+IdempotencyKey = Field(min_length=1, max_length=255, pattern=r"^[ -~]+$")
+IDEMPOTENCY_KEY_SCHEMA = {"type": "string", "minLength": 1, "maxLength": 255, "pattern": "^[ -~]+$"}
 
 
 class HeartbeatIn(Body):
@@ -34,7 +35,7 @@ class HeartbeatOut(Out):
 
 class Payment(Body):
     method: PaymentMethod
-    reference: str | None = Field(None, max_length=100)
+    reference: Text | None = Field(None, max_length=100)
 
 
 class Location(Body):
@@ -44,7 +45,7 @@ class Location(Body):
 
 class PurchaseItemIn(Body):
     sku: str = Sku
-    quantity: int = Field(ge=1, le=99, strict=True)
+    quantity: int = Field(ge=1, le=99)
 
 
 class PurchaseFields(Body):
@@ -106,13 +107,13 @@ class BatchOut(Out):
 class CartItemIn(Body):
     station_id: Id
     sku: str = Sku
-    quantity: int = Field(ge=1, le=100_000, strict=True)
+    quantity: int = Field(ge=1, le=100_000)
 
 
 class ReplenishmentIn(Body):
     items: list[CartItemIn] = Field(min_length=1, max_length=500)
     payment: Payment
-    note: str | None = Field(None, max_length=500)
+    note: Text | None = Field(None, max_length=500)
     pickup_at: Timestamp | None = None
     driver_id: Id | None = Field(None, description="admin only: the driver the order is placed for")
 
@@ -164,32 +165,13 @@ class CheckinOut(Out):
 class PlayIn(Body):
     ad_id: Id
     played_at: Timestamp
-    duration_ms: int = Field(ge=0, le=86_400_000, strict=True)
+    duration_ms: int = Field(ge=0, le=86_400_000)
     creative_id: Id | None = Field(None, description="the creative played (one of the ad's)")
 
 
 class AdPlaysIn(Body):
     plays: list[PlayIn] = Field(min_length=1, max_length=500)
     device_id: Id | None = Field(None, description="admin only: the device that played the ads")
-
-
-QueryId = Annotated[int, Field(ge=1, le=2**31 - 1)]  # query strings carry digits, not JSON numbers
-
-
-def _day_or_time(value):
-    """``YYYY-MM-DD`` (a business day) or an RFC 3339 time with an offset."""
-    if not isinstance(value, str):
-        return value
-    try:
-        parsed = date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    except ValueError:
-        parsed = None
-    if parsed is None or (isinstance(parsed, datetime) and parsed.utcoffset() is None):
-        raise ValueError("must be a date YYYY-MM-DD or an RFC 3339 time with an offset")
-    return parsed
-
-
-DayOrTime = Annotated[date | datetime, BeforeValidator(_day_or_time)]
 
 
 class OrdersQuery(PageQuery):

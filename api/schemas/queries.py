@@ -5,14 +5,12 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from api.schemas.common import Lat, Lng, Limit, Out, Page, PageQuery, Query
-from api.schemas.reports import Day
+from api.schemas.common import Day, Lat, Lng, Limit, Out, Page, PageQuery, Query, QueryId, QueryInt, Text
 
 Kind = Literal["wholesale", "retail"]
 Period = Literal["day", "week", "month", "year", "total"]
 ScopeText = Field("platform", pattern=r"^(platform|(station|driver|device):[1-9][0-9]{0,9})$",
                   description="platform, station:<id>, driver:<id> or device:<id>")
-OptionalId = Field(None, ge=1, le=2**31 - 1)
 
 
 class SummaryQuery(Query):
@@ -21,7 +19,7 @@ class SummaryQuery(Query):
 
 
 class SeriesQuery(SummaryQuery):
-    days: int = Field(7, ge=1, le=366, description="Number of daily points, oldest first")
+    days: QueryInt(1, 366) = Field(7, description="Number of daily points, oldest first")
     end: Day | None = Field(None, description="Last day (default today, business time zone)")
 
 
@@ -33,7 +31,7 @@ class PeriodQuery(Query):
 
 class ProductRankingQuery(PeriodQuery):
     kind: Kind = "wholesale"
-    station_id: int | None = Field(None, ge=1, le=2**31 - 1, description="One station's wholesale sales")
+    station_id: QueryId | None = Field(None, description="One station's wholesale sales")
     by: Literal["amount", "units"] = "amount"
 
     @field_validator("station_id")
@@ -52,17 +50,17 @@ class ActiveQuery(Query):
 class NearbyQuery(Query):
     lat: Lat
     lng: Lng
-    radius_km: float = Field(10, gt=0, le=500)
+    radius_km: float = Field(10, gt=0, le=500, allow_inf_nan=False)
     limit: Limit = 20
     sku: str | None = Field(None, min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
 
 
 class ScreenDriversQuery(Query):
-    station_id: int | None = OptionalId
+    station_id: QueryId | None = None
 
 
 class SearchQuery(Query):
-    prefix: str = Field(min_length=1, max_length=100)
+    prefix: Text = Field(min_length=1, max_length=100)
     limit: Limit = 10
 
 
