@@ -127,12 +127,17 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _api_paths():
         """Under /api/ only the API's routes answer: the dashboard's catch-all page must not."""
+        if not request.path.startswith("/api/"):
+            return None
         rule = request.url_rule
-        if request.path.startswith("/api/") and (rule is None or not rule.rule.startswith("/api/")):
+        if rule is None or not rule.rule.startswith("/api/"):
             allowed = api_methods(request.path)
             if allowed:
                 raise MethodNotAllowed(valid_methods=allowed)
             raise NotFoundHTTP(description="No API endpoint has this path")
+        if request.method == "OPTIONS":  # Flask's own answer would count the catch-all's GET in
+            return Response(status=200, headers={"Allow": ", ".join(api_methods(request.path))})
+        return None
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(DBAPIError)

@@ -21,6 +21,7 @@ import tempfile
 
 from gunicorn.glogging import Logger as GunicornLogger
 
+from api.http import MAX_HEADER_LINE, MAX_HEADERS
 from commands.gunicorn_worker import ThreadWorker
 from config import Settings, SettingsError, load_settings
 from config.embedded import export_urls
@@ -46,6 +47,11 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "max_requests": s.web_max_requests,
         "max_requests_jitter": s.web_max_requests // 10 if s.web_max_requests else 0,
         "forwarded_allow_ips": s.web_forwarded_allow_ips,
+        # Above the app's own limits (api/http.py), so that those answer with problem+json; what
+        # gunicorn still refuses itself, the worker answers with problem+json too.
+        "limit_request_line": 8190,  # gunicorn's maximum
+        "limit_request_fields": 2 * MAX_HEADERS,
+        "limit_request_field_size": 2 * MAX_HEADER_LINE,
         "accesslog": s.web_accesslog or None,
         # Heartbeat files in memory: a container's /tmp may sit on a slow overlay disk.
         "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,

@@ -13,17 +13,27 @@
    and this worker hands the socket to it (the process's ``stream.Hub``, an asyncio
    loop) and forgets the connection: the thread is free at once, however long the
    stream lasts. Refusals (401, 403, 503...) are answered like any response.
+
+What gunicorn refuses before the app sees it (a request line or header past its own
+limits, which sit above the app's, a malformed request) it answers with a small HTML
+page; API.md wants problem+json for every error, so that reply is rewritten.
 """
 from __future__ import annotations
 
+import re
 from concurrent.futures import Future
 
 from gunicorn.http import wsgi
 from gunicorn.workers import gthread
 
+from api.errors import PROBLEM, problem_text
+
 STREAM_PATH = "/api/v1/stream"
 HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
 _HANDED = object()  # handle()'s result for a connection the stream hub now owns
+_STATUS = re.compile(rb"^HTTP/1\.[01] (\d{3}) ([^\r\n]*)\r\n")
+DETAILS = {400: "The HTTP request is malformed", 414: "The request line is too long",
+           431: "The request's header fields are too large", 500: "The request failed; it was logged"}
 
 
 class ThreadWorker(gthread.ThreadWorker):
@@ -67,3 +77,25 @@ class ThreadWorker(gthread.ThreadWorker):
             self.nr_conns -= 1  # the hub closes the socket when the stream ends
             return
         super().finish_request(conn, fs)
+
+    def handle_error(self, req, client, addr, exc):
+        super().handle_error(req, ProblemSocket(client), addr, exc)
+
+
+class ProblemSocket:
+    """The client's socket, through which gunicorn's error page leaves as problem+json."""
+
+    def __init__(self, sock):
+        self._sock = sock
+
+    def __getattr__(self, name):
+        return getattr(self._sock, name)
+
+    def sendall(self, data: bytes) -> None:
+        match = _STATUS.match(data)
+        if match is None:
+            return self._sock.sendall(data)
+        status, reason = int(match[1]), match[2].decode("latin-1")
+        body = problem_text(status, reason, DETAILS.get(status)).encode()
+        self._sock.sendall(b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
+                           % (status, match[2], PROBLEM.encode(), len(body)) + body)

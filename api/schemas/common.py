@@ -37,9 +37,12 @@ from analytics.periods import FIRST_DAY, LAST_DAY
 ID_MAX = 2**31 - 1
 LAT_MAX = 85.05112878  # Web Mercator's band: what maps draw and Redis GEO can index
 NO_NUL = "^[^\\u0000]*$"  # how the OpenAPI document (ECMA regex) says it
+# 1..2147483647 in digits, as a regex (for ids inside texts, such as a scope's "station:12")
+ID_DIGITS = ("(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+             "|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
 EARLIEST = datetime.combine(FIRST_DAY, time.min, timezone.utc)
 LATEST = datetime.combine(LAST_DAY, time.max, timezone.utc)
-_YEAR = "(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2})"  # FIRST_DAY..LAST_DAY's years
+_YEAR = "(?:000[2-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])"  # 0002..9998
 DAY_PATTERN = f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}$"
 TIMESTAMP_PATTERN = (f"^{_YEAR}-[0-9]{{2}}-[0-9]{{2}}[Tt ][0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}(?:\\.[0-9]{{1,9}})?"
                      "(?:[Zz]|[+-][0-9]{2}:[0-9]{2})$")

@@ -5,11 +5,11 @@ from typing import Literal
 
 from pydantic import Field, ValidationInfo, field_validator
 
-from api.schemas.common import Day, Lat, Lng, Limit, Out, Page, PageQuery, Query, QueryId, QueryInt, Text
+from api.schemas.common import ID_DIGITS, Day, Lat, Lng, Limit, Out, Page, PageQuery, Query, QueryId, QueryInt, Text
 
 Kind = Literal["wholesale", "retail"]
 Period = Literal["day", "week", "month", "year", "total"]
-ScopeText = Field("platform", pattern=r"^(platform|(station|driver|device):[1-9][0-9]{0,9})$",
+ScopeText = Field("platform", pattern=f"^(platform|(station|driver|device):{ID_DIGITS})$",
                   description="platform, station:<id>, driver:<id> or device:<id>")
 
 

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas.common import Day, Query, QueryId, Text
+from api.schemas.common import Day, Query, QueryId
 
 
 class ReportQuery(Query):
@@ -19,5 +19,5 @@ class ReportQuery(Query):
 
 
 class SalesQuery(ReportQuery):
-    group_by: Text = Field("day", max_length=200,
+    group_by: str = Field("day", max_length=200, pattern=r"^[A-Za-z_,\s]*$",
                           description="Comma list of day, station, product, driver, device (as the kind allows)")
