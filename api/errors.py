@@ -6,16 +6,15 @@ import logging
 
 from flask import Flask, Response, current_app, json, request
 from pydantic import ValidationError
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.exceptions import NotFound as NotFoundHTTP
 
 from config import ERROR_PAGE
+from config.http import PROBLEM, problem_text
 
 log = logging.getLogger(__name__)
 
-PROBLEM = "application/problem+json"
-TYPE_BASE = "https://buyfree.example/problems/"
 
 
 class ApiError(Exception):
@@ -87,16 +86,6 @@ def from_validation(exc: ValidationError, prefix: tuple = ()) -> Unprocessable:
     return Unprocessable(detail, errors=errors)
 
 
-def problem_text(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None) -> str:
-    """The problem+json document (also written by the HTTP server for what it refuses itself)."""
-    body = {"type": type_ or TYPE_BASE + title.lower().replace(" ", "-"), "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    if errors:
-        body["errors"] = errors
-    return json.dumps(body)
-
-
 def problem(status: int, title: str, detail: str | None = None, errors=None, type_: str | None = None,
             headers: dict | None = None) -> Response:
     response = Response(problem_text(status, title, detail, errors, type_), status=status, mimetype=PROBLEM)
@@ -124,24 +113,13 @@ def init_app(app: Flask) -> None:
         allow = dict(exc.get_headers()).get("Allow")  # a 405 names the methods the path takes
         return problem(exc.code or 500, exc.name, exc.description, headers={"Allow": allow} if allow else None)
 
-    @app.before_request
-    def _api_paths():
-        """Under /api/ only the API's routes answer: the dashboard's catch-all page must not."""
-        if not request.path.startswith("/api/"):
-            return None
-        rule = request.url_rule
-        if rule is None or not rule.rule.startswith("/api/"):
-            allowed = api_methods(request.path)
-            if allowed:
-                raise MethodNotAllowed(valid_methods=allowed)
-            raise NotFoundHTTP(description="No API endpoint has this path")
-        if request.method == "OPTIONS":  # Flask's own answer would count the catch-all's GET in
-            return Response(status=200, headers={"Allow": ", ".join(api_methods(request.path))})
-        return None
-
     @app.errorhandler(OperationalError)
+    @app.errorhandler(DataError)
     @app.errorhandler(DBAPIError)
     def _database(exc):
+        if isinstance(exc, DataError):  # SQLSTATE 22: a value the input layer let through, Postgres not
+            log.error("the database refused a value: %s", str(exc.orig).split("\n")[0])
+            return problem(422, "Unprocessable request", "A value of this request cannot be stored")
         if getattr(exc, "connection_invalidated", False) or isinstance(exc, OperationalError):
             log.error("database unavailable: %s", exc.__class__.__name__)
             return problem(503, "Database unavailable", "PostgreSQL cannot be reached; retry later",
@@ -183,6 +161,20 @@ def _page(status: int, detail: str | None, exc: HTTPException | None):
     if render is None:
         return exc if exc is not None else problem(status, "Internal server error")
     return render(status, detail)
+
+
+def api_paths_only():
+    """Under /api/ only the API's routes answer (the dashboard's catch-all page must not): a path
+    they do not route is a 404 whatever the method, a method they do not take a 405 with ``Allow``."""
+    rule = request.url_rule
+    if rule is None or not rule.rule.startswith("/api/"):
+        allowed = api_methods(request.path)
+        if allowed:
+            raise MethodNotAllowed(valid_methods=allowed)
+        raise NotFoundHTTP(description="No API endpoint has this path")
+    if request.method == "OPTIONS":  # Flask's own answer would count the catch-all's GET in
+        return Response(status=200, headers={"Allow": ", ".join(api_methods(request.path))})
+    return None
 
 
 def api_methods(path: str) -> list[str]:

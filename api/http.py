@@ -27,13 +27,9 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from api.decoder import Rejected, decode
-from api.errors import BadRequest, problem
+from api.errors import BadRequest, api_paths_only, problem
+from config.http import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADER_LINE, MAX_HEADERS, MAX_TARGET
 
-MAX_BODY = 2 * 1024 * 1024
-MAX_TARGET = 4 * 1024  # path and query as sent
-MAX_HEADER_LINE = 8 * 1024
-MAX_HEADERS = 100
-MAX_HEADER_BYTES = 32 * 1024
 _NOT_PREFIXED = ("CONTENT_TYPE", "CONTENT_LENGTH")  # headers WSGI keeps without the HTTP_ prefix
 
 
@@ -103,8 +99,8 @@ def init_app(app: Flask) -> None:
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY + 1
 
     @app.before_request
-    def _limits():
+    def _gate():
         refused = over_limits(request.environ)
         if refused is not None:
             return problem(*refused)
-        return None
+        return api_paths_only() if request.path.startswith("/api/") else None

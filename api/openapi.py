@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from api.http import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADER_LINE, MAX_HEADERS, MAX_TARGET
+from config.http import MAX_BODY, MAX_HEADER_BYTES, MAX_HEADER_LINE, MAX_HEADERS, MAX_TARGET
 from api.routing import ROUTES, Route
 from api.schemas.common import ID_MAX, Problem
 from api.schemas.ingest import IDEMPOTENCY_KEY_SCHEMA
@@ -110,6 +110,8 @@ def _operation(route: Route, method: str, path: str, ref: dict) -> dict:
             responses[str(status)] = {"description": "No content"}
         elif isinstance(model, str):
             responses[str(status)] = {"description": "OK", "content": {model: {"schema": {"type": "string"}}}}
+        elif isinstance(model, tuple):  # (media type, JSON schema): a stream's events
+            responses[str(status)] = {"description": "OK", "content": {model[0]: {"schema": model[1]}}}
         else:
             responses[str(status)] = {"description": "OK",
                                       "content": {route.content_type: {"schema": ref[model]}}}

@@ -25,7 +25,7 @@ from api import auth
 from api.errors import Forbidden, NotFound, Unauthorized, Unavailable
 from api.queries import readable_scope
 from api.routing import endpoint
-from api.schemas.common import Query
+from api.schemas.common import ID_DIGITS, Query, Text
 from store import get_store, request_session
 from store.models import Station
 from store.tokens import hash_token
@@ -36,12 +36,18 @@ HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
 
 
 class StreamQuery(Query):
-    scope: str | None = Field(None, pattern=r"^(platform|station:[1-9][0-9]{0,9})$",
+    scope: str | None = Field(None, pattern=f"^(platform|station:{ID_DIGITS})$",
                               description="platform or station:<id> (default: what the credential is for)")
-    kiosk: str | None = Field(None, min_length=1, max_length=200, description="A kiosk link's token")
+    kiosk: Text | None = Field(None, min_length=1, max_length=200, description="A kiosk link's token")
 
 
-@endpoint(bp, "/stream", auth=None, query=StreamQuery, responses={200: "text/event-stream"})
+EVENT = {"type": "object", "required": ["event", "data"], "properties": {  # one event as the stream writes it
+    "event": {"enum": ["figures", "sale", "drivers", "alert"]}, "id": {"type": "string"},
+    "data": {"type": "string", "description": "compact JSON: the query's own shape for figures and drivers"}}}
+
+
+@endpoint(bp, "/stream", auth=None, query=StreamQuery, responses={200: ("text/event-stream", EVENT)},
+          errors=(401, 403, 404))
 def stream(query: StreamQuery):
     """Live figures as Server-Sent Events: figures, sale, drivers, alert (a bearer token, ?kiosk= or the session)."""
     grant = _grant(query)

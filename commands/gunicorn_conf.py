@@ -21,7 +21,7 @@ import tempfile
 
 from gunicorn.glogging import Logger as GunicornLogger
 
-from api.http import MAX_HEADER_LINE, MAX_HEADERS
+from config.http import MAX_HEADER_LINE, MAX_HEADERS
 from commands.gunicorn_worker import ThreadWorker
 from config import Settings, SettingsError, load_settings
 from config.embedded import export_urls

@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from gunicorn.http import wsgi
 from gunicorn.workers import gthread
 
-from api.errors import PROBLEM, problem_text
+from config.http import PROBLEM, problem_text
 
 STREAM_PATH = "/api/v1/stream"
 HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"

@@ -11,16 +11,18 @@ revenue) are new strategies, not new branches.
 """
 from __future__ import annotations
 
+import logging
 from abc import ABC, abstractmethod
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from ingest import idempotency
-from ingest.errors import Conflict, IngestError
+from ingest.errors import Conflict, IngestError, Invalid
 from store.outbox import Event, dumps
 
+log = logging.getLogger(__name__)
 CREATED = 201
 ATTEMPTS = 5  # each retry follows a concurrent winner's commit, so this is never reached in practice
 
@@ -124,6 +126,15 @@ def settle(store, strategy: Settlement, principal: str | None, requests: list,
             if not idempotency.is_key_taken(exc):
                 raise
             found.update(_stored(store, [ident(p.request) for p in fresh]))
+        except DataError as exc:  # a value Postgres refuses (SQLSTATE 22) that validation let through
+            log.warning("the database refused a value of %s request(s): %s", len(fresh), str(exc.orig).split("\n")[0])
+            if len(requests) > 1:  # nothing was written: each request on its own, the good ones are kept
+                each = [settle(store, strategy, principal, [r], look_first) for r in requests]
+                return [o for outcomes, _ in each for o in outcomes], [e for _, events in each for e in events]
+            request = fresh[0].request
+            errors[ident(request)] = Invalid("holds a value the database cannot store",
+                                             field=getattr(request, "field_prefix", "").rstrip(".") or None)
+            del prepared[ident(request)]
     return [_outcome(ident(r), r, settled.bodies, found, errors) for r in requests], settled.events
 
 

@@ -161,7 +161,7 @@ def test_a_streamed_body_is_refused_exactly_past_2_mib(app, delta):
     """However it is cut up, with no Content-Length (as a chunked body reaches the app)."""
     import io
 
-    from api.http import MAX_BODY
+    from config.http import MAX_BODY
     from tests.helpers import ADMIN_TOKEN
 
     size = max(0, MAX_BODY + delta)
