@@ -24,6 +24,9 @@ DEV_ONLY = frozenset({
     "granian",  # bench/ingest.py --server granian measures it against gunicorn; the image serves with gunicorn
     # moto's S3 server, for the S3 backend's tests
     "moto", "flask-cors", "py-partiql-parser", "responses", "xmltodict",
+    # the fuzzer (schemathesis) and the property tests (hypothesis), with what they alone pull in
+    "schemathesis", "hypothesis", "hypothesis-graphql", "graphql-core", "harfile", "jsonschema-rs", "rich",
+    "markdown-it-py", "mdurl", "pyrate-limiter", "anyio",
 })
 
 
