@@ -21,8 +21,7 @@ from analytics import queries
 from api.auth import token_or_session
 from api.errors import Forbidden, NotFound, Unavailable
 from api.routing import ROUTES, endpoint
-from api.schemas.common import Out, Query
-from api.schemas.ingest import QueryId
+from api.schemas.common import Out, Query, QueryId
 from api.uploads import declared_too_large, file_chunks
 from api.writes import acting_for
 from ingest import creatives
@@ -69,8 +68,8 @@ def _store_down(exc):
     raise Unavailable("The object store cannot be reached; retry shortly", headers={"Retry-After": "5"})
 
 
-@endpoint(bp, "/ads/<int:ad_id>/creatives", methods=("POST",), auth=None, responses={201: CreativeOut},
-          content_type="application/json")
+@endpoint(bp, "/ads/<id:ad_id>/creatives", methods=("POST",), auth=None, responses={201: CreativeOut},
+          content_type="application/json", errors=(400, 401, 403, 413, 415, 422))
 def upload_creative(ad_id: int):
     """Upload a creative (multipart `file`: PNG, JPEG, WebP, MP4 or WebM); the same bytes are stored once."""
     token_or_session(("admin",), csrf=True)
@@ -85,7 +84,8 @@ def upload_creative(ad_id: int):
     return body, 201 if created else 200
 
 
-@endpoint(bp, "/devices/me/playlist", auth=("device", "admin"), query=PlaylistQuery, responses={200: PlaylistOut})
+@endpoint(bp, "/devices/me/playlist", auth=("device", "admin"), query=PlaylistQuery, responses={200: PlaylistOut},
+          errors=(404,))
 def device_playlist(principal, query: PlaylistQuery):
     """The ads running now that still owe plays, with their creatives and URLs to fetch them."""
     acting_for(principal, "device", query.device_id)
@@ -113,13 +113,13 @@ def _url(store, creative_id: int, sha256: str, content_type: str, exp: int, expi
     return signing.app_url(store.settings.secret_key, creative_id, exp)
 
 
-@endpoint(bp, "/creatives/<int:creative_id>", auth=None, responses={200: "application/octet-stream"})
+@endpoint(bp, "/creatives/<id:creative_id>", auth=None, responses={200: "application/octet-stream"}, errors=(403,))
 def creative_file(creative_id: int):
     """A creative's bytes at a signed URL (Range requests answer 206; cached by its sha256)."""
     return _serve(creative_id, "")
 
 
-@endpoint(bp, "/creatives/<int:creative_id>/thumbnail", auth=None, responses={200: "image/jpeg"})
+@endpoint(bp, "/creatives/<id:creative_id>/thumbnail", auth=None, responses={200: "image/jpeg"}, errors=(403,))
 def creative_thumbnail(creative_id: int):
     """A creative's thumbnail (an image's, or a video's first frame) at a signed URL."""
     return _serve(creative_id, "thumbnail")
@@ -150,5 +150,5 @@ def _serve(creative_id: int, variant: str):
 
 
 for _route in ROUTES:  # the upload checks its caller itself (a token or the console session): document the token
-    if _route.rule == "/api/v1/ads/<int:ad_id>/creatives":
+    if _route.rule == "/api/v1/ads/<id:ad_id>/creatives":
         _route.auth = ("admin",)
