@@ -12,7 +12,7 @@ _keys = itertools.count(1)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=120)  # JSON carries no lone surrogates
 NUMBER = st.floats(allow_nan=False, allow_infinity=False) | st.integers(-10**20, 10**20) | st.booleans() | TEXT
 ENTRY = st.fixed_dictionaries({
-    "reference": st.none() | TEXT,
+    "reference": st.none() | TEXT | st.tuples(TEXT, TEXT).map("\x00".join),  # NUL: Postgres text cannot hold it
     "method": st.sampled_from(["cash", "alipay", "card", "wechat", "bitcoin"]),
     "quantity": st.integers(-2, 120) | NUMBER,
     "location": st.none() | st.fixed_dictionaries({"lat": NUMBER, "lng": NUMBER}),
