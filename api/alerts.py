@@ -12,7 +12,7 @@ from redis.exceptions import RedisError
 from analytics import alerts
 from analytics.alerts import table
 from analytics.queries import device_restock
-from api.errors import Forbidden, NotFound
+from api.errors import Forbidden
 from api.queries import _redis_down
 from api.routing import endpoint
 from api.schemas.alerts import AlertOut, AlertsOut, AlertsQuery, RestockOut
@@ -20,7 +20,6 @@ from ingest import devices
 from store import get_store, request_session
 
 bp = Blueprint("alerts", __name__, url_prefix="/api/v1")
-MAX_ID = 2**31 - 1
 bp.register_error_handler(RedisError, _redis_down)  # the restock's distances come from Redis GEO
 
 
@@ -36,17 +35,15 @@ def list_alerts(principal, query: AlertsQuery):
                       station_id=station_id, page=query.page, per_page=query.per_page), 200
 
 
-@endpoint(bp, "/alerts/<int:alert_id>/ack", methods=("POST",), auth=("admin", "station"), responses={200: AlertOut})
+@endpoint(bp, "/alerts/<id:alert_id>/ack", methods=("POST",), auth=("admin", "station"), responses={200: AlertOut})
 def acknowledge(principal, alert_id: int):
     """Acknowledge an alert: it stays open until its condition clears (admin, or that station)."""
     return alerts.acknowledge(get_store(), alert_id, None if principal.is_admin() else principal.id), 200
 
 
-@endpoint(bp, "/devices/<int:device_id>/restock", auth=("admin", "driver"), responses={200: RestockOut})
+@endpoint(bp, "/devices/<id:device_id>/restock", auth=("admin", "driver"), responses={200: RestockOut})
 def restock(principal, device_id: int):
     """Restock suggestions for a device, worst cover first (admin, or the device's driver)."""
-    if device_id > MAX_ID:
-        raise NotFound(f"device {device_id} does not exist")
     owner = devices.device_owner(request_session(), device_id)
     if principal.kind == "driver" and principal.id != owner:
         raise Forbidden("A driver reads the restock suggestions of its own devices only")

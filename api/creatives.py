@@ -69,7 +69,8 @@ def _store_down(exc):
 
 
 @endpoint(bp, "/ads/<id:ad_id>/creatives", methods=("POST",), auth=None, responses={201: CreativeOut},
-          content_type="application/json", errors=(400, 401, 403, 413, 415, 422))
+          content_type="application/json", errors=(400, 401, 403, 413, 415, 422), raw_body=("multipart/form-data", {
+              "type": "object", "required": ["file"], "properties": {"file": {"type": "string", "format": "binary"}}}))
 def upload_creative(ad_id: int):
     """Upload a creative (multipart `file`: PNG, JPEG, WebP, MP4 or WebM); the same bytes are stored once."""
     token_or_session(("admin",), csrf=True)

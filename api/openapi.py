@@ -21,6 +21,7 @@ PROBLEMS = {400: "Malformed JSON (a duplicate key, nesting over 32 levels) or a 
             409: "Conflict", 413: f"The body is larger than {MAX_BODY // 1024 // 1024} MiB (however it is sent)",
             414: f"The request target is longer than {MAX_TARGET} bytes",
             415: "The body is not application/json", 422: "A field breaks a rule",
+            502: "The payment provider (Alipay) is unreachable or refused",
             431: f"A header line over {MAX_HEADER_LINE} bytes, more than {MAX_HEADERS} or {MAX_HEADER_BYTES} bytes "
                  "of them", 503: "PostgreSQL (or, for live figures, Redis) unavailable"}
 PATH_PARAMETERS = {"id": {"type": "integer", "minimum": 1, "maximum": ID_MAX},
@@ -98,6 +99,8 @@ def _operation(route: Route, method: str, path: str, ref: dict) -> dict:
         params.append({"name": header, "in": "header", "required": True, "schema": HEADERS.get(header, {"type": "string"})})
     if params:
         op["parameters"] = params
+    if route.raw_body is not None:
+        op["requestBody"] = {"required": True, "content": {route.raw_body[0]: {"schema": route.raw_body[1]}}}
     if route.body is not None:
         op["requestBody"] = {"required": route.body_required,
                              "content": {"application/json": {"schema": ref[route.body]}}}

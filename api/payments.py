@@ -4,18 +4,22 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from api.errors import BadRequest
-from api.routing import MAX_BODY, endpoint
+from api.routing import endpoint
 from api.schemas.payments import PaymentCreatedOut, PaymentIn, PaymentOut, RefundIn, RefundOut
 from api.writes import HEADERS, acting_for, committed, idempotency_key, reply
 from ingest import alipay, payments, refunds
+from ingest.payments.notify import REQUIRED
+from config.http import MAX_BODY
 from store import get_store
 
 bp = Blueprint("payments", __name__, url_prefix="/api/v1")
 FORM = "application/x-www-form-urlencoded"
+NOTIFICATION = {"type": "object", "required": list(REQUIRED), "additionalProperties": {"type": "string"},
+                "properties": {name: {"type": "string"} for name in (*REQUIRED, "gmt_payment", "notify_id")}}
 
 
 @endpoint(bp, "/payments", methods=("POST",), auth=("device", "admin"), body=PaymentIn,
-          responses={201: PaymentCreatedOut}, headers=HEADERS)
+          responses={201: PaymentCreatedOut}, headers=HEADERS, errors=(404, 409, 502))
 def create_payment(principal, body: PaymentIn):
     """Ask Alipay for a QR code for this cart (alipay.trade.precreate); 502 when Alipay fails or is slow."""
     key = idempotency_key()
@@ -26,14 +30,14 @@ def create_payment(principal, body: PaymentIn):
     return reply(payments.create_payment(get_store(), device_id, principal.name, cart), [])
 
 
-@endpoint(bp, "/payments/<payment_id>", auth=("device", "admin"), responses={200: PaymentOut})
+@endpoint(bp, "/payments/<ref:payment_id>", auth=("device", "admin"), responses={200: PaymentOut})
 def get_payment(principal, payment_id: str):
     """A payment's state (the device that created it, or admin)."""
     return payments.payment_view(get_store(), payment_id, principal), 200
 
 
 @endpoint(bp, "/payments/alipay/notify", methods=("POST",), auth=None, content_type="text/plain",
-          responses={200: "text/plain", 400: "text/plain"})
+          responses={200: "text/plain", 400: "text/plain"}, errors=(413, 415), raw_body=(FORM, NOTIFICATION))
 def alipay_notify():
     """Alipay's asynchronous notification (form-encoded, signed): `success`, or `fail` with 400."""
     store = get_store()
@@ -47,8 +51,8 @@ def alipay_notify():
     return Response("success" if valid else "fail", status=200 if valid else 400, mimetype="text/plain")
 
 
-@endpoint(bp, "/purchases/<purchase_id>/refund", methods=("POST",), auth=("admin",), body=RefundIn,
-          responses={201: RefundOut}, headers=HEADERS)
+@endpoint(bp, "/purchases/<ref:purchase_id>/refund", methods=("POST",), auth=("admin",), body=RefundIn,
+          responses={201: RefundOut}, headers=HEADERS, errors=(409, 502))
 def refund_purchase(principal, body: RefundIn, purchase_id: str):
     """Refund (part of) a purchase: Alipay's trade.refund for Alipay purchases, recorded for the others."""
     key = idempotency_key()

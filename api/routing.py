@@ -56,6 +56,7 @@ class Route:
     content_type: str = "application/json"
     body_required: bool = True
     errors: tuple[int, ...] = ()  # statuses the use case itself may answer (404 unknown, 409 conflict)
+    raw_body: tuple[str, dict] | None = None  # (media type, JSON schema) of a body the view reads itself
 
 
 ROUTES: list[Route] = []
@@ -65,10 +66,11 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
              body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
              responses: dict[int, Any] | None = None, summary: str = "", headers: tuple[str, ...] = (),
              content_type: str = "application/json", body_required: bool = True,
-             errors: tuple[int, ...] = ()) -> Callable:
+             errors: tuple[int, ...] = (), raw_body: tuple[str, dict] | None = None) -> Callable:
     """Register ``fn`` on ``bp``; it gets ``principal``, ``body``, ``query`` as asked.
 
-    ``body_required=False``: no body at all stands for an empty object (``model()``).
+    ``body_required=False``: no body at all stands for an empty object (``model()``). ``raw_body``
+    documents a body that is no JSON model (a form, an upload) and that the view reads itself.
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -87,7 +89,8 @@ def endpoint(bp: Blueprint, rule: str, *, methods=("GET",), auth: tuple[str, ...
         ROUTES.append(Route(rule=(bp.url_prefix or "") + rule, methods=tuple(methods),
                             summary=summary or (fn.__doc__ or "").strip().split("\n")[0], tag=bp.name,
                             auth=auth, body=body, query=query, responses=responses or {}, headers=headers,
-                            content_type=content_type, body_required=body_required, errors=errors))
+                            content_type=content_type, body_required=body_required, errors=errors,
+                            raw_body=raw_body))
         return view
 
     return decorate

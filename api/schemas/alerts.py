@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas.common import Out, Page, PageQuery
+from api.schemas.common import Out, Page, PageQuery, QueryId
 
 AlertKind = Literal["device_offline", "device_stock_out", "device_stock_low", "station_stock_low", "no_sales",
                     "pickup_overdue", "payment_mismatch"]
@@ -15,7 +15,7 @@ class AlertsQuery(PageQuery):
     status: Literal["open", "acknowledged", "resolved"] | None = Field(
         None, description="open: not acknowledged; acknowledged: still open but seen; resolved: cleared")
     kind: AlertKind | None = None
-    station_id: int | None = Field(None, ge=1, le=2**31 - 1, description="One station's alerts")
+    station_id: QueryId | None = Field(None, description="One station's alerts")
 
 
 class Subject(Out):

@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from api.schemas.common import Body, Id, Out, PositiveCents
+from api.schemas.common import Body, Id, Out, PositiveCents, Text
 from api.schemas.ingest import Location, PurchaseItemIn
 
 PaymentStatus = Literal["pending", "paid", "closed", "refunded", "partially_refunded"]
@@ -37,7 +37,7 @@ class PaymentOut(Out):
 
 class RefundIn(Body):
     amount_cents: PositiveCents | None = Field(None, description="default: what is left to refund")
-    reason: str = Field(min_length=1, max_length=256)
+    reason: Text = Field(min_length=1, max_length=256)
 
 
 class RefundOut(Out):
