@@ -20,7 +20,8 @@ def test_every_body_taking_operation_documents_413_415_and_400(document):
     with_body = [(p, m, op) for p, m, op in _operations(document) if "requestBody" in op]
     assert len(with_body) >= 15
     for path, method, op in with_body:
-        assert {"400", "413", "415", "422"} <= set(op["responses"]), (method, path)
+        json_body = "application/json" in op["requestBody"]["content"]  # a JSON field that breaks a rule: 422
+        assert {"400", "413", "415"} | ({"422"} if json_body else set()) <= set(op["responses"]), (method, path)
 
 
 def test_every_operation_documents_414_and_431(document):
