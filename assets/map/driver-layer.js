@@ -217,6 +217,9 @@
     if (map) {
       map.on("zoomend moveend", function () { layoutLabels(map, layer); });
       map.on("resize", function () { refit(layer); layoutLabels(map, layer); });
+      // Leaflet measures its frame once and again only on a window resize; a frame that gets its size from
+      // late CSS (a loaded machine) would keep a stale size, and every fit would be made for the wrong box.
+      if (window.ResizeObserver) new ResizeObserver(function () { map.invalidateSize({pan: false}); }).observe(map.getContainer());
       layoutLabels(map, layer);
     }
   };
