@@ -78,7 +78,10 @@ def build_map(store, scope) -> folium.Map:
     centre = (stations[0].lat, stations[0].lng) if len(stations) == 1 else SHANGHAI
     fmap = folium.Map(location=centre, zoom_start=13 if scope.station_id else 11, tiles=None,
                       zoom_control=False, attribution_control=True, prefer_canvas=False,
-                      zoom_snap=0.25)  # fit the stations snugly, not to the next whole zoom level
+                      zoom_snap=0.25,  # fit the stations snugly, not to the next whole zoom level
+                      # Views change at once: an animated fit waits for the frame's next paint, which on a busy
+                      # machine came after the first drivers' fit and put the stations' view back over it.
+                      zoom_animation=False)
     fmap.default_js, fmap.default_css = LEAFLET_JS, LEAFLET_CSS
     tiles = _tiles(store.settings).add_to(fmap)
     markers = []

@@ -17,6 +17,15 @@ from tests.e2e.screen_helpers import (drivers_on_map, expected_hot_sellers, expe
 
 pytestmark = pytest.mark.e2e
 LOCAL_TILES = "/screen/no-tiles/{z}/{x}/{y}.png"  # tests never reach out to a public tile server
+MAP_STATE = """
+const layer = window.bfDrivers, map = layer && layer._map, c = map && map.getContainer();
+if (!map) return "no map";
+const r = c.getBoundingClientRect();
+return {size: [map.getSize().x, map.getSize().y], box: [r.width, r.height], window: [innerWidth, innerHeight], zoom: map.getZoom(),
+        bounds: map.getBounds().toBBoxString(), fitted: !!layer.bfFitted,
+        markers: Array.from(document.querySelectorAll(".driver-marker")).map(e => {
+          const b = e.getBoundingClientRect(); return [b.left, b.top, b.width, b.height]; })};
+"""
 
 
 @pytest.fixture(autouse=True)
@@ -33,8 +42,11 @@ def _markers_in_view(browser):
     """Wait until the map has fitted its view around the waiting drivers (for the screenshot)."""
     browser.switch_to.frame(browser.find_element(By.ID, "driver-map"))
     try:
-        wait_for(lambda: all(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, ".driver-marker")),
-                 message="driver markers in the map's view")
+        try:
+            wait_for(lambda: all(e.is_displayed() for e in browser.find_elements(By.CSS_SELECTOR, ".driver-marker")),
+                     message="driver markers in the map's view")
+        except AssertionError as exc:  # what the map thought it was showing, to tell a bad fit from a bad frame
+            raise AssertionError(f"{exc}; map: {browser.execute_script(MAP_STATE)}") from None
     finally:
         browser.switch_to.default_content()
 
