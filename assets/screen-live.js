@@ -92,7 +92,8 @@
       var x = a.properties.oldest_pending_since || "", y = b.properties.oldest_pending_since || "";
       return x < y ? -1 : x > y ? 1 : a.properties.driver_id - b.properties.driver_id;
     });
-    // Numbered by place in the queue (as dashboard/screen/views.py:queue_items); the order count beside the plate.
+    // Numbered by place in the queue; the order count beside the plate. The one drawing of the queue:
+    // the first load and the fallback poll send the feed too (dashboard/screen/callbacks.py, QUEUE_FEED).
     return rows.slice(0, 5).map(function (f, place) {
       var p = f.properties, d = p.distance_km;
       var where = d === null || d === undefined ? "—" : d.toFixed(1) + " km";
@@ -152,6 +153,7 @@
       return [products((figures.products[period || "day"] || {}).items),
               stations(figures.stations.items, station ? 100 : 7), ads(figures.ads.items)];
     },
+    queueFeed: function (feed) { return feed ? queue(feed.features) : NO(); },
     sales: function (sales, children) { return ticker((sales || {}).items, keysOf(children)); },
     drivers: function (feed, station) {
       var layer = mapLayer();

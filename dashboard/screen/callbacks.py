@@ -20,7 +20,7 @@ from dashboard.screen import format as fmt
 from dashboard.screen import ids
 from dashboard.screen.changes import only_changed
 from dashboard.screen.layout import LIST_ROWS, PERIODS
-from dashboard.screen.views import ad_rows, queue_items, ranking_items, shown_keys, station_items, ticker_items
+from dashboard.screen.views import ad_rows, ranking_items, shown_keys, station_items, ticker_items
 from store import get_store
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,7 @@ def refresh_hot_sellers(_n, period, context, shown):
 
 @callback(
     Output(ids.STATION_RANKING, "children"), Output(ids.AD_STATS, "children"), Output(ids.TICKER, "children"),
-    Output(ids.PICKUP_QUEUE, "children"), _shown_output(),
+    Output(ids.QUEUE_FEED, "data"), _shown_output(),
     Input(ids.TICK, "n_intervals"), State(ids.CONTEXT, "data"), State(ids.TICKER, "children"),
     State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
@@ -182,15 +182,16 @@ def refresh_lists(_n, context, ticker_now, shown):
         lambda: ad_rows(queries.ad_stats(store, "day", limit=ADS)["items"]),
         lambda: ticker_items(queries.latest_sales(store, limit=TICKER, station_id=scope.station_id), store.settings.tz,
                              shown=shown_keys(ticker_now)),
-        lambda: queue_items(queries.screen_drivers(store, station_id=scope.station_id)["features"],
-                            store.settings.tz) if scope.station_id else no_update,
+        # The queue is drawn in the browser from this feed, as from the stream's (assets/screen-live.js).
+        lambda: {"features": queries.screen_drivers(store, station_id=scope.station_id)["features"]}
+        if scope.station_id else no_update,
     ):
         try:  # each slot on its own: one failing query must not blank the others
             out.append(read())
         except Exception as exc:
             log.debug("screen list refresh failed: %s", exc)
             out.append(no_update)
-    names = (ids.STATION_RANKING, ids.AD_STATS, ids.TICKER, ids.PICKUP_QUEUE)
+    names = (ids.STATION_RANKING, ids.AD_STATS, ids.TICKER, ids.QUEUE_FEED)
     values, marks = only_changed([(name, value, None) for name, value in zip(names, out)], shown)
     return values + [marks]
 

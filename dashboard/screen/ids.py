@@ -6,6 +6,7 @@ SALES_7D = "sales-7d"
 HOT_SELLERS, HOT_PERIOD = "hot-sellers", "hot-period"
 STATION_RANKING = "station-ranking"
 PICKUP_QUEUE = "pickup-queue"  # a station's screen: who is coming to pick up, longest wait first
+QUEUE_FEED = "pickup-queue-feed"  # the polled drivers feed the queue is drawn from (assets/screen-live.js)
 AD_STATS = "ad-stats"
 DRIVER_MAP = "driver-map"
 LAST_UPDATED = "last-updated"

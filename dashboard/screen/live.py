@@ -1,5 +1,7 @@
 """The wall from the live stream: assets/live.js puts each event in a store, and clientside
 callbacks (assets/screen-live.js) draw the same slots the refresh callbacks draw, in the browser.
+A station's pickup queue is drawn in the browser only: the refresh callback sends it the drivers
+feed (``ids.QUEUE_FEED``), the stream's ``drivers`` events the same feed.
 
 While the stream is live the refresh tick is off: no request per wall per tick. When it drops the
 status says "reconnecting" and the tick comes back, slowly (at least every 10 s): the refresh
@@ -27,6 +29,7 @@ def components(token: str | None, station: bool, refresh_ms: int) -> list:
     targets = {"figures": FIGURES, "sales": SALES, "drivers": DRIVERS, "status": STATUS}
     return [html.Span(id=MARK, hidden=True, **{"data-stream-url": url, "data-stream-targets": json.dumps(targets)}),
             dcc.Store(id=FIGURES), dcc.Store(id=SALES), dcc.Store(id=DRIVERS), dcc.Store(id=STATUS),
+            dcc.Store(id=ids.QUEUE_FEED),
             dcc.Store(id=REFRESH, data={"ms": refresh_ms, "station": station})]
 
 
@@ -64,4 +67,8 @@ clientside_callback(
     "function (feed, refresh) { return window.dash_clientside.bfScreen.drivers(feed, (refresh || {}).station); }",
     _out(ids.PICKUP_QUEUE), _out(ids.KPI_FLEET), _out(ids.KPI_ACTIVE),
     Input(DRIVERS, "data"), State(REFRESH, "data"), prevent_initial_call=True,
+)
+clientside_callback(  # the same drawing for the first load and the fallback poll (the feed they read)
+    ClientsideFunction("bfScreen", "queueFeed"),
+    _out(ids.PICKUP_QUEUE), Input(ids.QUEUE_FEED, "data"), prevent_initial_call=True,
 )

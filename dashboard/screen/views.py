@@ -96,23 +96,3 @@ def ticker_items(sales, tz, shown: set[str] = frozenset()) -> list:
         key = str(item.get("id") or text)
         out.append(html.Span(text, className="tick new" if shown and key not in shown else "tick", key=key))
     return out
-
-
-def queue_items(features: list[dict], tz, limit: int = 5) -> list:
-    """A station's pickup queue: each driver with orders here, longest wait first, numbered by place in
-    the queue (the number of orders is beside the plate), and how far away."""
-    if not features:
-        return [html.Li("暂无待取货 Nobody is waiting", className="empty", key="empty")]
-    rows = sorted(features, key=lambda f: (f["properties"].get("oldest_pending_since") or "", f["properties"]["driver_id"]))
-    out = []
-    for place, feature in enumerate(rows[:limit], start=1):
-        p = feature["properties"]
-        distance = p.get("distance_km")
-        where = "—" if distance is None else f"{distance:.1f} km"
-        out.append(html.Li(key=f"q{p['driver_id']}", className="rank-row queue-row", children=[
-            html.Span(str(place), className="rank-no", title="place in the queue"),
-            html.Span(p.get("car_plate") or p.get("name"), className="rank-name"),
-            html.Span(f"{fmt.count(p['pending_orders'])} 单 · {where}", className="rank-units"),
-            html.Span("since " + _when(p.get("oldest_pending_since"), tz), className="rank-amount"),
-        ]))
-    return out

@@ -1,7 +1,7 @@
 """The screen's lists as a person reads them: order, scope, and which ticker rows are new."""
 from zoneinfo import ZoneInfo
 
-from dashboard.screen.views import queue_items, shown_keys, station_items, ticker_items
+from dashboard.screen.views import shown_keys, station_items, ticker_items
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -29,28 +29,6 @@ def test_ticker_marks_only_sales_it_did_not_show_before():
     as_sent_back = [s.to_plotly_json() for s in first[1:]]  # the browser knows only "a"
     again = ticker_items(sales, TZ, shown=shown_keys([{"props": c["props"]} for c in as_sent_back]))
     assert [s.className for s in again] == ["tick new", "tick"]
-
-
-def test_pickup_queue_is_longest_wait_first():
-    def feature(driver_id, since, distance):
-        return {"properties": {"driver_id": driver_id, "car_plate": f"P{driver_id}", "pending_orders": 1,
-                               "oldest_pending_since": since, "distance_km": distance}}
-
-    rows = queue_items([feature(1, "2026-11-28T10:30:00+08:00", 2.0), feature(2, "2026-11-28T09:00:00+08:00", None)],
-                       TZ)
-    assert [_texts(r)[1] for r in rows] == ["P2", "P1"]
-    assert _texts(rows[0])[2] == "1 单 · —" and _texts(rows[1])[2] == "1 单 · 2.0 km"
-
-
-def test_pickup_queue_numbers_its_drivers_by_place_not_by_their_order_count():
-    def feature(driver_id, since, pending):
-        return {"properties": {"driver_id": driver_id, "car_plate": f"P{driver_id}", "pending_orders": pending,
-                               "oldest_pending_since": since, "distance_km": 1.0}}
-
-    rows = queue_items([feature(5, "2026-11-28T10:00:00+08:00", 1), feature(6, "2026-11-28T10:05:00+08:00", 1),
-                        feature(7, "2026-11-28T10:10:00+08:00", 3)], TZ)
-    assert [_texts(r)[0] for r in rows] == ["1", "2", "3"]
-    assert [_texts(r)[2] for r in rows] == ["1 单 · 1.0 km", "1 单 · 1.0 km", "3 单 · 1.0 km"]
 
 
 def test_only_a_kiosk_turns_its_period_by_itself():
