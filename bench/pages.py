@@ -112,6 +112,7 @@ def main() -> int:
     parser.add_argument("--database-url", default=os.environ.get("BUYFREE_DATABASE_URL"),
                         help="PostgreSQL to create the bench database on (default: an embedded server)")
     parser.add_argument("--runs", type=int, default=1, help="Lighthouse runs per page (the median is printed)")
+    parser.add_argument("--keep", type=Path, help="a folder to keep Lighthouse's JSON reports in (its audits)")
     args = parser.parse_args()
     os.environ["BUYFREE_MAP_TILES"] = "/screen/no-tiles/{z}/{x}/{y}.png"
     lighthouse_bin()  # install before timing anything
@@ -130,6 +131,10 @@ def main() -> int:
         for name, url, page_cookie in pages:
             runs = [lighthouse(url, Path(tmp) / f"{len(results)}-{i}.json", page_cookie) for i in range(args.runs)]
             r = {key: statistics.median(run[key] for run in runs) for key in runs[0]}
+            if args.keep:
+                args.keep.mkdir(parents=True, exist_ok=True)
+                for i in range(args.runs):
+                    shutil.copy(Path(tmp) / f"{len(results)}-{i}.json", args.keep / f"{name.replace(' ', '-')}-{i}.json")
             results[name] = r
             print(f"{name:14} {r['score']:5.0f} {r['fcp']:8.0f} {r['lcp']:8.0f} {r['tbt']:8.0f} "
                   f"{r['bytes'] / 1024:8.0f} kB {r['raw'] / 1024:10.0f} kB {r['requests']:8.0f}")
