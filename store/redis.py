@@ -28,6 +28,18 @@ def make_redis(url: str, *, socket_timeout: float = SOCKET_TIMEOUT, **kwargs):
     return redis.Redis.from_url(url, **options)
 
 
+def with_timeout(client, socket_timeout: float):
+    """A client like ``client`` (same server, same options) but waiting ``socket_timeout`` for replies:
+    for batch jobs whose single calls move a lot (the rebuild), beside ingest's fail-fast client."""
+    if isinstance(client, LazyCluster):
+        return LazyCluster(**{**client._options, "socket_timeout": socket_timeout})
+    if isinstance(client, RedisCluster):
+        raise TypeError("make cluster clients with make_redis (a LazyCluster)")
+    pool = client.connection_pool
+    options = {**pool.connection_kwargs, "socket_timeout": socket_timeout}
+    return redis.Redis(connection_pool=pool.__class__(connection_class=pool.connection_class, **options))
+
+
 class LazyCluster:
     """A ``RedisCluster`` built on first use, behaving as one from then on.
 

@@ -15,11 +15,11 @@ end
 -- the caller re-applies those under the new generation.
 for _, k in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
   if rebuilt(k) then
-    redis.call('DEL', k)
+    redis.call('UNLINK', k)  -- freed in the background: a history of big sets must not hold the server
     if since ~= nil then redis.call('ZREM', KEYS[2], k) end
   end
 end
-if since == nil then redis.call('DEL', KEYS[2]) end
+if since == nil then redis.call('UNLINK', KEYS[2]) end
 local staged = redis.call('LRANGE', KEYS[3], 0, -1)
 local cut = #ARGV[3]
 local registered = {}
@@ -41,6 +41,6 @@ for i = 1, #staged, 2 do
   end
 end
 register()
-redis.call('DEL', KEYS[3])
+redis.call('UNLINK', KEYS[3])
 redis.call('SET', KEYS[1], ARGV[1])
 return #staged / 2

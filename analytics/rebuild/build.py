@@ -24,6 +24,7 @@
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import secrets
@@ -39,13 +40,18 @@ from analytics.live.apply import apply_events
 from analytics.live.marks import flush as flush_marks
 from analytics.live.planner import Planner
 from analytics.rebuild.facts import LANES, SOURCE_LINES, STEPS, build_facts, fill_bitmaps, stage_lane
-from analytics.rebuild.staging import STAGING_SECONDS, Filler, Staged
+from analytics.rebuild.staging import STAGING_SECONDS, Filler, Staged, swap
 from store import outbox
 from store.locks import JobLock
+from store.redis import with_timeout
 
 log = logging.getLogger(__name__)
 
 BATCH = 1000
+# The rebuild's own Redis client waits this long for a reply (ingest's fails after 1 s): one swap call
+# renames a scope's whole history, one fill call writes 512 kB (a second rebuild of the 400-day demo
+# timed out in the swap at 1 s).
+REPLY_SECONDS = 120.0
 _POSITIONS = text("""
 SELECT d.id AS driver_id, p.lat, p.lng, p.at FROM drivers d CROSS JOIN LATERAL (
   SELECT * FROM (
@@ -72,10 +78,12 @@ def rebuild(store, since: date | None = None, progress: bool = False) -> dict:
     lock = JobLock(store, "rebuild", timeout=60)
     if not lock.acquire():
         raise RebuildBusy("another rebuild is running")
+    patient = dataclasses.replace(store, redis=with_timeout(store.redis, REPLY_SECONDS))
     try:
-        return _rebuild(store, since, progress)
+        return _rebuild(patient, since, progress)
     finally:
         lock.release()
+        patient.redis.close()
 
 
 def _rebuild(store, since: date | None, progress: bool) -> dict:
@@ -128,7 +136,7 @@ def _rebuild(store, since: date | None, progress: bool) -> dict:
         scopes |= staged.scopes
     bar.update(1)
     _settle_pending(store, pending, replaced)
-    _swap(store, scopes, generation, since)
+    swap(store, scopes, generation, since)
     phases["swap"] = time.monotonic()
     bar.update(1)
     reapplied = _reapply_after(store, watermark, generation, replaced)
@@ -267,17 +275,6 @@ def _settle_pending(store, rows, replaced) -> None:
         if done:
             with store.engine.begin() as conn:
                 outbox.mark_applied(conn, done)
-
-
-def _swap(store, scopes, generation: str, since: date | None) -> None:
-    first = periods.since_keys(since)
-    since_arg = json.dumps(first) if first else ""
-    calls = [("swap", [keys.generation(scope), keys.registry(scope), keys.staging_registry(scope, generation)],
-              [generation, since_arg, keys.STAGING, keys.LIVE]) for scope in sorted(scopes)]
-    for start in range(0, len(calls), 500):
-        for result in scripts.run(store.redis, calls[start:start + 500]):
-            if isinstance(result, Exception):
-                raise result
 
 
 def _reapply_after(store, watermark: int, generation: str, replaced) -> int:

@@ -2,11 +2,13 @@
 thread of their own so that Redis works while Postgres computes the next rows."""
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
+from datetime import date
 
-from analytics import keys, scripts
+from analytics import keys, periods, scripts
 
 STAGING_SECONDS = 86400  # a staged key waits at most this long for its swap (a crashed rebuild's leftovers)
 
@@ -82,3 +84,15 @@ class Staged(Filler):
         self.scopes.add(scope)
         self.count += 1
         self.add(scope, keys.staging(live), kind, at, payload)
+
+
+def swap(store, scopes, generation: str, since: date | None) -> None:
+    """Each scope's staged keys into place, one ``lua/swap.lua`` call per scope (atomic for that scope)."""
+    first = periods.since_keys(since)
+    since_arg = json.dumps(first) if first else ""
+    calls = [("swap", [keys.generation(scope), keys.registry(scope), keys.staging_registry(scope, generation)],
+              [generation, since_arg, keys.STAGING, keys.LIVE]) for scope in sorted(scopes)]
+    for start in range(0, len(calls), 500):
+        for result in scripts.run(store.redis, calls[start:start + 500]):
+            if isinstance(result, Exception):
+                raise result

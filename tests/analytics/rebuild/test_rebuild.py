@@ -76,7 +76,7 @@ def test_events_during_the_rebuild_are_neither_lost_nor_doubled(fleet, store, mo
     while they are, and between the swap and the re-apply."""
     rng = random.Random(6)
     traffic(fleet, rng, purchases=10, orders=5, cancels=2)
-    original_lane, original_swap = rebuild_module._stage_lane, rebuild_module._swap
+    original_lane, original_swap = rebuild_module._stage_lane, rebuild_module.swap
 
     def stage_while_selling(store, path, lane, *args, **kw):
         if lane == "days":  # one lane sells (the test client serves one request at a time)
@@ -89,10 +89,30 @@ def test_events_during_the_rebuild_are_neither_lost_nor_doubled(fleet, store, mo
         traffic(fleet, rng, purchases=3, orders=2, cancels=1)  # after the swap, before the re-apply
 
     monkeypatch.setattr(rebuild_module, "_stage_lane", stage_while_selling)
-    monkeypatch.setattr(rebuild_module, "_swap", swap_then_sell)
+    monkeypatch.setattr(rebuild_module, "swap", swap_then_sell)
     result = rebuild(store)
     assert result["reapplied"] > 0
     assert_equal_to_truth(store)
+
+
+def test_a_swap_slower_than_ingests_redis_timeout_still_lands(fleet, store, monkeypatch):
+    """A second rebuild of a long history swapped for longer than ingest's 1 s socket timeout and
+    failed on it; here Redis holds the swap's scripts for 1.5 s (CLIENT PAUSE WRITE pauses EVALSHA)."""
+    from store.redis import SOCKET_TIMEOUT
+
+    traffic(fleet, random.Random(7))
+    live = counted(store)
+    original_swap = rebuild_module.swap
+
+    def slow_server_swap(*args, **kw):
+        assert SOCKET_TIMEOUT < 1.5  # the store's client would give up waiting
+        store.redis.execute_command("CLIENT", "PAUSE", 1500, "WRITE")
+        original_swap(*args, **kw)
+
+    monkeypatch.setattr(rebuild_module, "swap", slow_server_swap)
+    rebuild(store)
+    rebuild(store)  # the second one replaces live keys (the case that timed out)
+    assert counted(store) == live
 
 
 def test_events_pending_in_the_snapshot_are_counted_once(fleet, store):
