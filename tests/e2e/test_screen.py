@@ -137,29 +137,6 @@ def test_station_kiosk_shows_only_its_station(api, live_server, browser):
     assert on_map[0] == [str(one["id"])]
     assert on_map[2] == [a["name"]]  # only this station's marker
     assert b["name"] not in browser.find_element(By.TAG_NAME, "body").text
-    queue = wait_for(lambda: [e.text for e in browser.find_elements(By.CSS_SELECTOR, "#pickup-queue .rank-name")],
-                     message="the pickup queue's first drawing")
-    assert queue == [one["car_plate"]]
-
-
-# The queue's one drawing (assets/screen-live.js), fed as the first load, the poll and the stream feed it.
-_DRAW_QUEUE = """return window.dash_clientside.bfScreen.queueFeed({features: arguments[0]})
-    .map(function (li) { return li.props.children.map(function (span) { return span.props.children; }); });"""
-
-
-def test_station_queue_is_longest_wait_first_numbered_by_place(api, live_server, browser):
-    a = post_traffic(api)["stations"][0]
-    _open(browser, live_server + api.post("/screens", {"label": "A", "station_id": a["id"]}).get_json()["url"])
-
-    def feature(driver_id, since, distance, pending=1):
-        return {"properties": {"driver_id": driver_id, "car_plate": f"P{driver_id}", "pending_orders": pending,
-                               "oldest_pending_since": since, "distance_km": distance}}
-
-    rows = browser.execute_script(_DRAW_QUEUE, [feature(1, "2026-11-28T10:30:00+08:00", 2.0, 3),
-                                                feature(2, "2026-11-28T09:00:00+08:00", None)])
-    assert rows == [["1", "P2", "1 单 · —", "since 09:00"], ["2", "P1", "3 单 · 2.0 km", "since 10:30"]]
-    six = [feature(n, f"2026-11-28T10:0{n}:00+08:00", 1.0) for n in range(6)]
-    assert [r[0] for r in browser.execute_script(_DRAW_QUEUE, six)] == ["1", "2", "3", "4", "5"]  # room for five
 
 
 def _cut_subscription(hub, client) -> None:
