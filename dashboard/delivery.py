@@ -8,6 +8,10 @@
   imported; only the devices page draws a grid, so the others leave it out.
   Pages that use it are opened by a full page load (``GRID_PAGES``; the
   console's navigation links to them as plain links).
+- Dash's ``@babel/polyfill`` (core-js for old browsers, 100 kB, render-blocking, ~100 ms of
+  script on every page) is replaced by the one part Dash's bundles still call,
+  ``regeneratorRuntime`` (``regenerator-runtime``, vendored); the DataTable bundle, which no page
+  draws, is left out.
 - Compression (flask-compress, brotli or gzip) for everything but ``/api``:
   the API's clients are machines sending small bodies whose CPU matters more;
   the static bundles' compressed bytes are kept (their URLs are versioned).
@@ -29,6 +33,9 @@ PLOTLY_BASIC = ROOT / "assets" / "vendor" / "plotly" / "plotly-basic.min.js"
 PLOTLY_URL = "/_dash-component-suites/plotly/package_data/plotly.min.js"  # what dash-renderer asks for
 GRID_PAGES = ("/console/devices",)
 _GRID_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash_ag_grid/[^"]*"></script>\s*')
+_TABLE_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/dash_table/[^"]*"></script>\s*')
+_POLYFILL_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@[^"]*"></script>')
+REGENERATOR = ROOT / "assets" / "vendor" / "regenerator-runtime" / "runtime.js"
 YEAR, HOUR = 31_536_000, 3600
 COMPRESSED_STATIC = ("/assets/", "/_dash-component-suites/", "/favicon.ico")
 MIMETYPES = ["text/html", "text/css", "text/plain", "text/csv", "application/json", "application/javascript",
@@ -39,8 +46,12 @@ class DashApp(dash.Dash):
     """The one Dash app; its index page leaves out the AG Grid bundle where no grid is drawn."""
 
     def interpolate_index(self, **kwargs) -> str:
+        scripts = _TABLE_SCRIPT.sub("", kwargs.get("scripts", ""))
         if not uses_grid(request.path):
-            kwargs["scripts"] = _GRID_SCRIPT.sub("", kwargs.get("scripts", ""))
+            scripts = _GRID_SCRIPT.sub("", scripts)
+        runtime = f"{self.config.requests_pathname_prefix}assets/vendor/regenerator-runtime/runtime.js" \
+                  f"?m={int(REGENERATOR.stat().st_mtime)}"
+        kwargs["scripts"] = _POLYFILL_SCRIPT.sub(f'<script src="{runtime}"></script>', scripts, count=1)
         return super().interpolate_index(**kwargs)
 
 

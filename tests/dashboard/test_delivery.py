@@ -25,6 +25,17 @@ def test_the_wall_leaves_out_the_grid_bundle_and_the_devices_page_has_it(api, cl
     assert any("dash_ag_grid" in s for s in _scripts(devices))
 
 
+def test_pages_carry_regenerator_runtime_instead_of_the_babel_polyfill_and_no_table_bundle(api, client):
+    screen = api.post("/screens", {"label": "Lobby", "station_id": None}).get_json()
+    scripts = _scripts(client.get(screen["url"]).get_data(as_text=True))
+    assert not [s for s in scripts if "polyfill" in s or "dash_table" in s], scripts
+    (runtime,) = [s for s in scripts if "regenerator-runtime" in s]
+    assert scripts.index(runtime) < min(i for i, s in enumerate(scripts) if "dash_renderer" in s)
+    served = client.get(runtime, headers=BR)
+    assert served.status_code == 200 and "immutable" in served.headers["Cache-Control"]
+    assert b"regeneratorRuntime = runtime" in brotli.decompress(served.data)
+
+
 def test_plotly_is_the_partial_bundle_compressed(client):
     response = client.get("/_dash-component-suites/plotly/package_data/plotly.min.js", headers=BR)
     assert response.status_code == 200 and response.headers["Content-Encoding"] == "br"
