@@ -38,13 +38,14 @@ def demo_secrets(data_dir: Path) -> dict:
         return json.loads(path.read_text())
     data_dir.mkdir(parents=True, exist_ok=True)
     values = {"admin_token": "bf_admin_" + secrets.token_urlsafe(18), "secret_key": secrets.token_urlsafe(32),
-              "manager_password": secrets.token_urlsafe(9)}
+              "manager_password": secrets.token_urlsafe(9), "admin_password": secrets.token_urlsafe(9)}
     path.write_text(json.dumps(values, indent=2))
     path.chmod(0o600)
     return values
 
 
-def seed(store, manager_password: str, out=sys.stdout, days: int = demo_history.DAYS) -> dict:
+def seed(store, manager_password: str, out=sys.stdout, days: int = demo_history.DAYS,
+         admin_password: str | None = None) -> dict:
     """Create the demo catalogue and its past once; returns what the banner prints and the fleet's keys
     (the simulator drives the same drivers, devices and stations)."""
     from sqlalchemy import func, select
@@ -90,7 +91,7 @@ def seed(store, manager_password: str, out=sys.stdout, days: int = demo_history.
     for station in stations:  # the shelves as a station keeps them today
         catalogue.set_station_stock(store, station.id, [{**row, "quantity": rng.randint(150, 600)}
                                                         for row in shelves[station.id]])
-    catalogue.create_user(store, username="admin", password=manager_password, role="admin", station_id=None)
+    catalogue.create_user(store, username="admin", password=admin_password or manager_password, role="admin", station_id=None)
     catalogue.create_user(store, username=MANAGER, password=manager_password, role="station_manager",
                           station_id=stations[0].id)
     screen = catalogue.create_screen(store, label="Platform wall", station_id=None)
@@ -192,7 +193,9 @@ def demo(args, factory) -> int:
     settings = export_urls(settings)
     migrate(settings)
     store = Store.from_settings(settings)
-    links = seed(store, values["manager_password"])
+    # A data dir from before the admin had a password of its own keeps its one password.
+    values.setdefault("admin_password", values["manager_password"])
+    links = seed(store, values["manager_password"], admin_password=values["admin_password"])
     if links:
         values.update(links)
         (data_dir / "demo-secrets.json").write_text(json.dumps(values, indent=2))
@@ -220,7 +223,8 @@ def print_banner(base: str, settings, values: dict) -> None:
         f"Kiosk link (no login): {base}{values.get('kiosk', '')}",
         f"Station kiosk:         {base}{values.get('station_kiosk', '')}",
         f"Console:               {base}/console",
-        f"Sign in:               admin / {values['manager_password']}   or   {MANAGER} / {values['manager_password']}",
+        f"Sign in:               admin / {values['admin_password']}   or   {MANAGER} / {values['manager_password']}"
+        " (station manager of the first station)",
         f"API:                   {base}/api/v1  (OpenAPI: {base}/api/v1/openapi.json)",
         f"Alipay:                {settings.alipay_gateway}"
         + ("  (the simulator's stand-in: passengers pay by scanning)" if "127.0.0.1" in settings.alipay_gateway
