@@ -134,11 +134,15 @@
       var active = figures.fleet ? count(figures.fleet.active_drivers) : NO();
       var fig = NO();
       if (chart && chart.data) {
-        fig = JSON.parse(JSON.stringify(chart));
-        var points = figures.series.points;
-        fig.data[0].x = points.map(function (p) { return p.date.slice(5); });
-        fig.data[0].y = points.map(function (p) { return p.amount_cents / 100; });
-        fig.data[0].text = points.map(function (p) { return p.amount_cents ? moneyShort(p.amount_cents) : ""; });
+        var points = figures.series.points, trace = chart.data[0];
+        var x = points.map(function (p) { return p.date.slice(5); });
+        var y = points.map(function (p) { return p.amount_cents / 100; });
+        var text = points.map(function (p) { return p.amount_cents ? moneyShort(p.amount_cents) : ""; });
+        // Most events leave the 7 days' bars as they are: redrawing plotly for them is the wall's longest task.
+        if (JSON.stringify([x, y, text]) !== JSON.stringify([trace.x, trace.y, trace.text])) {
+          fig = JSON.parse(JSON.stringify(chart));
+          fig.data[0].x = x; fig.data[0].y = y; fig.data[0].text = text;
+        }
       }
       return texts.concat([count(s.today.orders), fleet, active, String(figures.as_of).slice(11, 19)], classes, [fig]);
     },

@@ -1,5 +1,6 @@
 """A station wall's pickup queue in headless Chromium: one drawing (assets/screen-live.js) for the
-first load, the fallback poll and the stream, longest wait first, numbered by place."""
+first load, the fallback poll and the stream, longest wait first, numbered by place; and the
+stream's chart drawing, which leaves plotly alone when the bars are unchanged."""
 from __future__ import annotations
 
 import pytest
@@ -40,3 +41,24 @@ def test_station_queue_is_drawn_at_first_load_longest_wait_first_numbered_by_pla
     assert [r[0] for r in browser.execute_script(DRAW_QUEUE, six)] == ["1", "2", "3", "4", "5"]  # room for five
     empty = browser.execute_script("return window.dash_clientside.bfScreen.queueFeed({features: []})")
     assert empty[0]["props"]["children"] == "暂无待取货 Nobody is waiting"
+
+
+def test_a_stream_event_that_leaves_the_seven_days_as_they_are_does_not_redraw_the_chart(api, live_server, browser):
+    """Redrawing plotly is the wall's longest task: screen-live.js sends the chart only when its bars change."""
+    screen = api.post("/screens", {"label": "Lobby", "station_id": None}).get_json()
+    browser.get(live_server + screen["url"])
+    wait_for(lambda: browser.execute_script(
+        "var c = document.getElementById('sales-7d'); return !!(c && c.querySelector('.main-svg'));"),
+        message="the chart drawn")
+    same, changed = browser.execute_script("""
+        var ns = window.dash_clientside, chart = {data: [{x: ["12-01", "12-02"], y: [0, 1.5], text: ["", "¥2"]}]};
+        function payload(cents) {
+          var period = {amount_cents: 150, orders: 1};
+          return {summary: {today: period, week: period, month: period, year: period, total: period},
+                  series: {points: [{date: "2026-12-01", amount_cents: 0}, {date: "2026-12-02", amount_cents: cents}]},
+                  as_of: "2026-12-02T10:00:00+08:00"};
+        }
+        function last(out) { return out[out.length - 1] === ns.no_update ? "no_update" : out[out.length - 1].data[0].y; }
+        return [last(ns.bfScreen.figures(payload(150), "", "", "", "", "", chart)),
+                last(ns.bfScreen.figures(payload(250), "", "", "", "", "", chart))];""")
+    assert same == "no_update" and changed == [0, 2.5]
