@@ -33,7 +33,9 @@ def create_app(config_: Settings | dict | None = None, *, dashboard: bool = True
     settings = ensure_servers(settings)
     app = Flask(__name__, static_folder=None)
     config.init_app(app, settings)
-    store.init_app(app, settings)
+    import analytics
+
+    analytics.follow_committed(store.init_app(app, settings))  # the live figures hear of every commit
     api.init_app(app)
     if dashboard:
         import dashboard as dash_pkg  # Dash, plotly and pandas load only for an app that serves pages

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from flask import Response, request
 
-import analytics
 from api.errors import Forbidden, Unprocessable
 from api.routing import require_headers
 from ingest.idempotency import FIELD, valid_key
@@ -33,9 +32,8 @@ def reply(outcome, events) -> Response:
 
 
 def committed(events) -> None:
-    """Hand the events a use case just committed to the live figures (never raises on Redis errors)."""
-    if events:
-        analytics.apply_committed(get_store(), events)
+    """Hand the events a use case just committed to their followers (the live figures; never raises)."""
+    get_store().committed.publish(events)
 
 
 def acting_for(principal, kind: str, named_id: int | None) -> int:

@@ -105,7 +105,6 @@ def _history(store, rng, stations, shelves, fleet, ads, now, out, days: int) -> 
     """The past (commands.demo_history), then the live figures rebuilt from it."""
     from sqlalchemy import select
 
-    from analytics import apply_committed
     from analytics.rebuild import rebuild
     from store.models import DeviceStock, Product
     from store.partitions import ensure_partitions
@@ -131,7 +130,7 @@ def _history(store, rng, stations, shelves, fleet, ads, now, out, days: int) -> 
     print(f"writing {days} days of history for {len(drivers)} drivers ({total:,} records) "
           "through the ingest use cases", file=out, flush=True)
     counts = demo_history.write(store, drivers, demo_history.Progress(total, out),
-                                lambda events: apply_committed(store, events))
+                                store.committed.publish)
     print(f"  {counts['purchases']:,} purchases, {counts['orders']:,} restock orders ({counts['pickups']:,} picked up), "
           f"{counts['ad_plays']:,} ad plays; rebuilding the live figures", file=out, flush=True)
     started = time.monotonic()
@@ -178,6 +177,7 @@ def start_alipay_standin(data_dir: Path, base: str) -> subprocess.Popen | None:
 
 def demo(args, factory) -> int:
     """``factory``: the app factory the workers serve (``app.create_app``)."""
+    from analytics import follow_committed
     from store import Store
 
     data_dir = Path(os.environ.get("BUYFREE_DATA_DIR", "./var"))
@@ -193,6 +193,7 @@ def demo(args, factory) -> int:
     settings = export_urls(settings)
     migrate(settings)
     store = Store.from_settings(settings)
+    follow_committed(store)  # the seed's history reaches the live figures as it is written
     # A data dir from before the admin had a password of its own keeps its one password.
     values.setdefault("admin_password", values["manager_password"])
     links = seed(store, values["manager_password"], admin_password=values["admin_password"])

@@ -82,13 +82,12 @@ def expire_pickups(store, now: datetime) -> dict:
     """Pickup expiry: ingest's cancel use case (the one behind a manual cancel: stock back, ledger
     reversed, a cancel event), then the same Redis apply as the HTTP cancel. Redis down: the events
     wait in the outbox for the replay, like any other."""
-    from analytics import apply_committed
     from ingest.replenishments import expire_overdue
 
     cancelled = 0
     while True:
         events = expire_overdue(store, now, limit=EXPIRE_BATCH)
-        apply_committed(store, events)
+        store.committed.publish(events)
         cancelled += len(events)
         if len(events) < EXPIRE_BATCH:
             return {"cancelled": cancelled}
@@ -96,23 +95,21 @@ def expire_pickups(store, now: datetime) -> dict:
 
 def announce_presence(store, now: datetime) -> dict:
     """ingest's presence announcement, then the same hand-off as any committed event."""
-    from analytics import apply_committed
     from ingest.devices import announce_presence as announce
 
     events = announce(store, now)
-    apply_committed(store, events)
+    store.committed.publish(events)
     online = sum(1 for e in events if e.kind == "device_online")
     return {"online": online, "offline": len(events) - online}
 def sync_payments(store, now: datetime) -> dict:
     """Payments sync: ingest's use case (Alipay's answers recorded like its notifications), then the
     same Redis apply as the notify endpoint. Nothing to do without payments configured."""
-    from analytics import apply_committed
     from ingest.payments import sync_payments as sync
 
     if not store.settings.payments_configured:
         return {"skipped": "payments not configured"}
     counts, events = sync(store, now)
-    apply_committed(store, events)
+    store.committed.publish(events)
     return counts
 
 
@@ -155,10 +152,12 @@ def date_range(value: str) -> tuple[date, date]:
 def run(args) -> int:
     from config import load_settings
     from config.embedded import ensure_servers
+    from analytics import follow_committed
     from store import Store
 
     settings = ensure_servers(load_settings())
     store = Store.from_settings(settings)
+    follow_committed(store)  # the jobs' committed events reach the live figures
     jobs = {job.id: job for job in job_table()}
     try:
         if args.list:

@@ -2,7 +2,7 @@
 strategies, idempotency, ledger, stock, locations, ad plays, driver activity, outbox.
 
 Each use case is one transaction and returns its result plus the outbox
-events it wrote; the caller hands those to ``analytics.apply_committed``.
+events it wrote; the caller hands those to ``store.committed.publish`` (store.events).
 """
 
 

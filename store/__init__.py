@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.db import make_engine, make_sessionmaker, session_scope
+from store.events import Committed
 from store.redis import make_redis
 
 __all__ = ["Store", "init_app", "get_store", "session_scope", "request_session"]
@@ -27,6 +28,7 @@ class Store:
     extras: dict = field(default_factory=dict)
     _objects: Any = None  # the object store of creatives, built on first use (store.objects)
     closing: list = field(default_factory=list)  # callbacks run first by ``close`` (e.g. pending writes)
+    committed: Committed = field(default_factory=Committed)  # the one hand-off after a commit (store.events)
 
     @classmethod
     def from_settings(cls, settings) -> "Store":

@@ -31,10 +31,8 @@ def evaluate(store, now: datetime, kinds=None, subjects: dict | None = None) -> 
 
 def evaluate_alerts(store, now: datetime) -> dict:
     """The scheduler's job: every rule, every subject."""
-    from analytics import apply_committed
-
     events = evaluate(store, now)
-    apply_committed(store, events)  # the wall and the live figures hear of them
+    store.committed.publish(events)  # the wall and the live figures hear of them
     opened = sum(1 for e in events if e.kind == "alert_opened")
     return {"opened": opened, "resolved": len(events) - opened}
 

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from dash import ALL, Input, Output, State, callback, clientside_callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from analytics import apply_committed, queries
+from analytics import queries
 from analytics.queries import desk
 from dashboard import auth
 from dashboard.console import ids, shell
@@ -161,7 +161,7 @@ def act(_pickups, _cancels, done):
             message = f"订单 {order_id} 已取货 picked up."
         else:
             _order, events = replenishments.cancel_order(store, order_id, who)
-            apply_committed(store, events)  # the figures drop now, not at the next outbox replay
+            store.committed.publish(events)  # the figures drop now, not at the next outbox replay
             message = f"订单 {order_id} 已取消 cancelled."
     except Forbidden:
         raise  # another station's order: a 403 for the request, never a hint

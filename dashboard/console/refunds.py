@@ -11,7 +11,6 @@ from decimal import Decimal, InvalidOperation
 from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
-from analytics import apply_committed
 from dashboard import auth
 from dashboard.console import ids
 from dashboard.screen.format import money
@@ -114,6 +113,6 @@ def refund(submitted, target, amount, reason, done):
         outcome, events = refunds.refund_purchase(store, "admin", request)
     except IngestError as exc:  # 409 over the total, 502 Alipay: said on the page
         return html.Span(exc.detail, className="c-error"), no_update, no_update
-    apply_committed(store, events)  # the figures drop now, not at the next outbox replay
+    store.committed.publish(events)  # the figures drop now, not at the next outbox replay
     return html.Span(f"已退款 Refunded {money(_cents(amount))} of {target['purchase_id']}", className="c-ok"), \
         (done or 0) + 1, HIDDEN
