@@ -40,8 +40,9 @@ def layout(**_query):
                 minimum_nights=0)], className="c-field"),
             html.Div(["分组 Group by", dcc.Checklist(id=ids.REPORT_GROUPS, value=["day"], inline=True)],
                      className="c-field", **{"data-label": "分组 Group by"}),
-            html.Div(dcc.Checklist(id=ids.REPORT_BOM, options=[{"label": "Excel (UTF-8 BOM)", "value": "bom"}], value=[]),
-                     className="c-field", **{"data-label": "Excel"}),
+            html.Div(["格式 Format",  # headed like its neighbours, so its box lines up with theirs
+                      dcc.Checklist(id=ids.REPORT_BOM, options=[{"label": "Excel (UTF-8 BOM)", "value": "bom"}], value=[])],
+                     className="c-field", **{"data-label": "格式 Format"}),
         ], className="c-report-form"),
         html.Div(id=ids.REPORT_ERROR, className="c-error", role="alert"),
         html.Div([html.A("下载销售汇总 Download sales.csv", id=ids.REPORT_SALES_LINK, className="c-btn c-ok", download=""),
