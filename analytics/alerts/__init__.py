@@ -11,22 +11,9 @@ from datetime import datetime
 
 from analytics.alerts import table
 from analytics.alerts.rules import BY_KIND, RULES
-from store import outbox
+from analytics.alerts.run import evaluate
 
 __all__ = ["acknowledge", "evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
-
-
-def evaluate(store, now: datetime, kinds=None, subjects: dict | None = None) -> list:
-    """Evaluate ``kinds`` (all rules when None); ``subjects`` maps a kind to the subject ids to look
-    at (the others keep their state), else every subject is looked at."""
-    settings = store.settings
-    with store.transaction() as session:
-        changes = []
-        for rule in RULES:
-            if kinds is not None and rule.kind not in kinds:
-                continue
-            changes += table.apply_rule(session, rule, settings, now, (subjects or {}).get(rule.kind))
-        return outbox.write_changes(session, changes)
 
 
 def evaluate_alerts(store, now: datetime) -> dict:

@@ -42,6 +42,7 @@ class Follower:
         self.pid = os.getpid()
         self.due: dict[str, set] = {}
         self.lock = threading.Lock()
+        self.flushing = threading.Lock()  # a flush waits for one under way: after it, what was added is done
         self.wake = threading.Event()
         self.closed = False
         self.thread = threading.Thread(target=self._run, name="alert-follower", daemon=True)
@@ -56,7 +57,11 @@ class Follower:
             self.wake.set()
 
     def flush(self) -> None:
-        from analytics.alerts import evaluate
+        with self.flushing:
+            self._flush()
+
+    def _flush(self) -> None:
+        from analytics.alerts.run import evaluate  # late: it reaches the hand-off that registers this
 
         with self.lock:
             due, self.due = self.due, {}

@@ -21,6 +21,7 @@ SEVERITIES = ("info", "warning", "critical")
 KINDS = ("device_offline", "device_stock_out", "device_stock_low", "station_stock_low", "no_sales",
          "pickup_overdue", "payment_mismatch")
 SELLING_HOURS = (time(8), time(22))  # no_sales counts only these business hours
+MISMATCH_DAYS = 7  # Alipay repeats notifications for 25 h; a week gives an operator time to settle it by hand
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,18 @@ WHERE o.status = 'awaiting_pickup' AND o.created_at < :cutoff AND {_subjects('o.
          "the order picked up or cancelled (the scheduler cancels it at BUYFREE_PICKUP_EXPIRY_HOURS)",
          params=lambda s, now: {"cutoff": now - timedelta(hours=s.pickup_expiry_hours / 2)},
          triggers={"replenishment_cancelled": _order, "replenishment_picked_up": _order}),
+    Rule("payment_mismatch", "critical", "payment", f"""
+SELECT m.payment_id AS subject_id, NULL::int AS station_id,
+       jsonb_build_object('device_id', p.device_id, 'driver_id', p.driver_id, 'total_cents', p.total_cents,
+                          'mismatches', jsonb_agg(jsonb_build_object('reason', m.reason, 'trade_no', m.trade_no,
+                                                                     'recorded_at', m.created_at) ORDER BY m.id))
+         AS detail
+FROM payment_mismatches m LEFT JOIN payments p ON p.id = m.payment_id
+WHERE m.created_at >= :since AND {_subjects('m.payment_id')}
+GROUP BY m.payment_id, p.device_id, p.driver_id, p.total_cents""",
+         f"{MISMATCH_DAYS} days after the payment's last mismatch record (acknowledge it once settled by hand)",
+         params=lambda s, now: {"since": now - timedelta(days=MISMATCH_DAYS)},
+         triggers={"payment_mismatch": _payment}),
 )
 
 BY_KIND = {rule.kind: rule for rule in RULES}

@@ -207,3 +207,29 @@ def test_alipay_slow_is_a_502_within_the_timeout_and_others_go_on(world, store, 
     assert sorted(status for status, _ in results) == [502] * 4
     assert max(at for _, at in results) < timeout + 1.5
     assert scalar(store, "SELECT count(*) FROM payments") == 0
+
+
+def test_a_mismatch_opens_its_alert_right_after_the_commit(world, store, alipay, client):
+    """Through the one hand-off: the notification's payment_mismatch event names its payment, the
+    follower evaluates that rule for it (flush waits for an evaluation under way), and the alert's own
+    event follows it to the outbox."""
+    from analytics.alerts.follow import follower
+    from tests.api.payments import notification
+
+    body = created(world)
+    alipay.notifier.lose = 1
+    scanned(alipay, body["qr_code"])
+    response = notify(client, notification(alipay, body["id"], total_amount="14.99"))
+    assert (response.status_code, response.get_data(as_text=True)) == (400, "fail")
+    follower(store, None).flush()
+    ((kind, severity, subject_type, subject_id, station_id, detail),) = rows(
+        store, "SELECT kind, severity, subject_type, subject_id, station_id, detail FROM alerts "
+               "WHERE resolved_at IS NULL")
+    assert (kind, severity, subject_type, subject_id, station_id) == (
+        "payment_mismatch", "critical", "payment", body["id"], None)
+    assert detail["device_id"] == world.device["id"] and detail["total_cents"] == 1500
+    assert [m["reason"] for m in detail["mismatches"]] == ["amount"]
+    (event,) = outbox(store, "alert_opened")
+    assert event["kind"] == "payment_mismatch" and event["subject"] == {"type": "payment", "id": body["id"]}
+    listed = world.api.get("/alerts?kind=payment_mismatch").get_json()
+    assert [a["subject"]["id"] for a in listed["items"]] == [body["id"]]
