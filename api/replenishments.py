@@ -30,7 +30,9 @@ def create_replenishment(principal, body: ReplenishmentIn):
           body=PickupIn, body_required=False, responses={200: OrderOut}, errors=(409,))
 def pickup_order(principal, order_id: str, body: PickupIn):
     """That station hands the goods over: the driver's device stock goes up. Body `{"device_id"}` optional."""
-    return replenishments.pickup(get_store(), order_id, principal, body.device_id), 200
+    order, events = replenishments.pickup(get_store(), order_id, principal, body.device_id)
+    committed(events)  # the maps and queues drop the order now; the alert rules of the device look again
+    return order, 200
 
 
 @endpoint(bp, "/replenishments/<ref:order_id>/cancel", methods=("POST",), auth=("driver", "station", "admin"),

@@ -153,8 +153,9 @@ def write(store, drivers: list[Driver], progress: Progress, hand_off) -> dict:
             body = outcome.body if isinstance(outcome.body, dict) else json.loads(outcome.body)
             counts["orders"] += 1
             for order in body["orders"]:
-                replenishments.pickup(store, order["id"], replenishments.Actor("station", order["station_id"]),
-                                      device_id=d.device_id, now=pickup_at)
+                hand_off(replenishments.pickup(store, order["id"],
+                                               replenishments.Actor("station", order["station_id"]),
+                                               device_id=d.device_id, now=pickup_at)[1])
                 counts["pickups"] += 1
             progress.add(1, f"{counts['orders']:,} restock orders")
         for start in range(0, len(d.plays), BATCH):

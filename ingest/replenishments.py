@@ -173,12 +173,15 @@ def _lines(session, row) -> list[tuple[stock.Line, object]]:
     return [(stock.Line(i, row.station_id, x.product_id, x.sku, x.quantity), x) for i, x in enumerate(found)]
 
 
-def pickup(store, order_id: str, actor, device_id: int | None = None, now: datetime | None = None) -> dict:
-    """That station (or admin) hands the goods over: the driver's device stock goes up.
+def pickup(store, order_id: str, actor, device_id: int | None = None,
+           now: datetime | None = None) -> tuple[dict, list]:
+    """That station (or admin) hands the goods over: the driver's device stock goes up. Returns the
+    order and the events committed (none for a repeat), for the hand-off.
 
     Repeating a pickup returns the same order; a cancelled order is a 409. ``now``: when it
     happened (the demo's history hands over orders in the past).
     """
+    events = []
     with store.transaction() as session:
         row = _locked_order(session, order_id)
         if not (actor.kind == "admin" or (actor.kind == "station" and actor.id == row.station_id)):
@@ -192,14 +195,14 @@ def pickup(store, order_id: str, actor, device_id: int | None = None, now: datet
             lines = _lines(session, row)
             stock.add_to_device(session, device, [line for line, _ in lines])
             row = orders.load(session, order_id)
-            # No figure changes; the event is for the AMQP stream (order.picked_up), written after the
+            # No figure changes; the event is for the maps and the AMQP stream (order.picked_up), after the
             # order's row lock like every event of an order, so one order's events commit in id order.
             tz = store.settings.tz
-            outbox.write(session, "replenishment_picked_up", [{
+            events = outbox.write(session, "replenishment_picked_up", [{
                 **_payload(row.id, row.station_id, row.driver_id, iso(row.created_at, tz), row.total_cents,
                            [(x.product_id, x.quantity, x.amount_cents) for _, x in lines]),
                 "device_id": device, "picked_up_at": iso(row.picked_up_at, tz)}])
-        return orders.order_with_lines(session, row, store.settings.tz)
+        return orders.order_with_lines(session, row, store.settings.tz), events
 
 
 def _pickup_device(session, driver_id: int, device_id: int | None) -> int:

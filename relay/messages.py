@@ -24,6 +24,7 @@ ROUTES: dict[str, tuple[str | None, Callable[[dict], str | None]]] = {
     "device_offline": ("device.offline", lambda p: None),
     "alert_opened": ("alert.opened", lambda p: p["opened_at"]),
     "alert_resolved": ("alert.resolved", lambda p: p["resolved_at"]),
+    "alert_acknowledged": (None, lambda p: None),  # for the screens' strip and badge; API.md has no such key
     "purchase_refunded": ("purchase.refunded", lambda p: None),  # when recorded; the purchase's time is in data
     "payment_paid": ("payment.paid", lambda p: p["paid_at"]),
     "payment_closed": ("payment.closed", lambda p: None),

@@ -39,7 +39,7 @@ def change_of(message: dict) -> Change:
         change.add(PLATFORM, SALE, FIGURES, DRIVERS)
         for station_id in message.get("station_ids") or ():
             change.add(station(station_id), SALE, FIGURES, DRIVERS)
-    elif kind == "replenishment_cancelled":
+    elif kind in ("replenishment_cancelled", "replenishment_picked_up"):  # the order leaves the queue
         change.add(PLATFORM, FIGURES, DRIVERS)
         if message.get("station_id"):
             change.add(station(message["station_id"]), FIGURES, DRIVERS)

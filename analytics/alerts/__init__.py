@@ -12,6 +12,7 @@ from datetime import datetime
 from analytics.alerts import table
 from analytics.alerts.rules import BY_KIND, RULES
 from analytics.alerts.run import evaluate
+from store import outbox
 
 __all__ = ["acknowledge", "evaluate", "evaluate_alerts", "RULES", "BY_KIND"]
 
@@ -25,14 +26,20 @@ def evaluate_alerts(store, now: datetime) -> dict:
 
 
 def acknowledge(store, alert_id: int, station_id: int | None = None) -> dict:
-    """Acknowledge for an admin (``station_id`` None) or for that station only (403 otherwise)."""
+    """Acknowledge for an admin (``station_id`` None) or for that station only (403 otherwise).
+    The first acknowledgement is an ``alert_acknowledged`` event (the screens hear of it)."""
+    from analytics import apply_committed
     from analytics.errors import Forbidden, NotFound
 
     tz = store.settings.tz
     with store.transaction() as session:
-        alert = table.get(session, alert_id, tz) if 0 < alert_id < 2**31 else None
+        alert = table.get(session, alert_id, tz, lock=True) if 0 < alert_id < 2**31 else None
         if alert is None:
             raise NotFound(f"alert {alert_id} does not exist")
         if station_id is not None and alert["station_id"] != station_id:
             raise Forbidden("A station acknowledges its own station's alerts only")
-        return table.acknowledge(session, alert_id, tz)
+        acked = table.acknowledge(session, alert_id, tz)
+        # Written after the row lock, as every event of one alert (commit order per subject).
+        events = [] if alert["acknowledged_at"] else outbox.write(session, "alert_acknowledged", [acked])
+    apply_committed(store, events)
+    return acked

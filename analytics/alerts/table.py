@@ -112,8 +112,9 @@ def counts(session: Session, station_id: int | None = None) -> dict:
     return {severity: n for severity, n in rows}
 
 
-def get(session: Session, alert_id: int, tz) -> dict | None:
-    row = session.execute(text(f"SELECT {_COLUMNS} FROM alerts WHERE id = :id"), {"id": alert_id}).mappings().first()
+def get(session: Session, alert_id: int, tz, lock: bool = False) -> dict | None:
+    row = session.execute(text(f"SELECT {_COLUMNS} FROM alerts WHERE id = :id" + (" FOR UPDATE" if lock else "")),
+                          {"id": alert_id}).mappings().first()
     return shape(row, tz) if row else None
 
 

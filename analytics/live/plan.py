@@ -109,20 +109,29 @@ def _driver_location(pl: Planner, event_id: int, p: dict) -> None:
 
 
 def _alert(pl: Planner, event_id: int, p: dict) -> None:
-    """No figure changes: the wall's alert strip hears of it on the channel."""
-    pl.message({"id": event_id, "kind": "alert", "status": "opened" if p["resolved_at"] is None else "resolved",
-                "alert_id": p["id"], "alert_kind": p["kind"], "severity": p["severity"],
-                "station_id": p["station_id"]})
+    """No figure changes: the wall's alert strip and the console's badge hear of it on the channel
+    (with what they show of it: subject and opening time)."""
+    status = "resolved" if p["resolved_at"] else "acknowledged" if p.get("acknowledged_at") else "opened"
+    pl.message({"id": event_id, "kind": "alert", "status": status, "alert_id": p["id"], "alert_kind": p["kind"],
+                "severity": p["severity"], "station_id": p["station_id"], "subject": p["subject"],
+                "opened_at": p["opened_at"]})
+
+
+def _picked_up(pl: Planner, event_id: int, p: dict) -> None:
+    """No figure changes here, but the order leaves the pickup queue: the maps and queues hear of it."""
+    pl.message({"id": event_id, "kind": "replenishment_picked_up", "order_id": p["order_id"],
+                "station_id": p["station_id"], "driver_id": p["driver_id"], "device_id": p.get("device_id")})
 
 
 def _notice(pl: Planner, event_id: int, p: dict) -> None:
-    """Events for the stream that change no figure (pickups, device presence): nothing to write."""
+    """Events for the AMQP stream that change no figure (device presence): nothing to write."""
 
 
 HANDLERS = {
     "alert_opened": _alert,
     "alert_resolved": _alert,
-    "replenishment_picked_up": _notice,
+    "alert_acknowledged": _alert,
+    "replenishment_picked_up": _picked_up,
     "device_online": _notice,
     "device_offline": _notice,
     "purchase": _purchase,

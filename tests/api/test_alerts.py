@@ -49,6 +49,9 @@ def test_a_station_sees_and_acknowledges_only_its_own_alerts(fleet, api, store):
     body = acked.get_json()
     assert body["acknowledged_at"].endswith("+08:00") and body["resolved_at"] is None
     assert api.post(f"/alerts/{ours['id']}/ack").get_json()["acknowledged_at"] == body["acknowledged_at"]
+    with store.engine.connect() as conn:  # the first acknowledgement is an event (the screens hear of it)
+        acks = conn.execute(text("SELECT payload FROM outbox WHERE kind = 'alert_acknowledged'")).scalars().all()
+    assert [(a["id"], a["acknowledged_at"]) for a in acks] == [(ours["id"], body["acknowledged_at"])]
     assert [a["id"] for a in api.get("/alerts?status=acknowledged").get_json()["items"]] == [ours["id"]]
     assert [a["id"] for a in api.get("/alerts?status=open").get_json()["items"]] == [theirs["id"]]
     # acknowledged stays open until the condition clears, then it resolves by itself

@@ -137,3 +137,38 @@ def test_streams_end_when_redis_goes_and_come_back_with_it(store, tmp_path):
         hub.stop()
         server.terminate()
         server.wait(10)
+
+
+def _drivers_until(sink, wanted, seconds: float = 10.0):
+    """The driver ids of the ``drivers`` events received until one satisfies ``wanted`` (or time runs out)."""
+    seen, deadline = [], time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for event in drain(sink, 0.2):
+            if event and event[0] == "drivers":
+                shown = {f["properties"]["driver_id"] for f in orjson.loads(event[2])["features"]}
+                seen.append(shown)
+                if wanted(shown):
+                    return seen
+    return seen
+
+
+@pytest.mark.parametrize("how", ["pickup", "cancel"])
+def test_a_picked_up_or_cancelled_order_leaves_the_map_on_its_event(store, api, how):
+    """Without the pickup's message the map would wait for the hub's slow refresh (made an hour here)."""
+    from tests.analytics.traffic import build_fleet
+
+    fleet = build_fleet(api, stations=1, products=1, drivers=2, ads=0, stock=50)
+    station, sku = fleet.stations[0]["id"], fleet.products[0]["sku"]
+    hub = Hub(store, coalesce=COALESCE, refresh=3600).start()
+    try:
+        sinks = {scope: hub.open_queue(Grant(scope, "admin"))[1] for scope in ("platform", f"station:{station}")}
+        orders = [fleet.order(d, [(station, sku, 1)])["orders"][0]["id"] for d in fleet.drivers]
+        both = {d["id"] for d in fleet.drivers}
+        for sink in sinks.values():
+            assert _drivers_until(sink, lambda shown: shown == both)[-1:] == [both]
+        fleet.pickup(orders[0]) if how == "pickup" else fleet.cancel(orders[0])
+        left = {fleet.drivers[1]["id"]}
+        for scope, sink in sinks.items():
+            assert _drivers_until(sink, lambda shown: shown == left)[-1:] == [left], scope
+    finally:
+        hub.stop()
