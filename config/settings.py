@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     station_stock_alert_threshold: int = Field(10, ge=0, description="A station's on-shelf sku at or below this raises a station_stock_low alert")
     device_offline_alert_minutes: int = Field(30, ge=1, le=7 * 24 * 60, description="An activated device unseen this long raises a device_offline alert")
     no_sales_alert_hours: int = Field(3, ge=1, le=13, description="An online device without a sale this long (08:00-22:00 business time) raises a no_sales alert")
+    alerts_after_commit: bool = Field(True, description="Evaluate the alert rules an event can make true right after its commit (else only the scheduler's minute)")
     restock_target_days: int = Field(7, ge=1, le=365, description="Restock suggestions bring a sku to this many days of cover")
     amqp_url: str | None = Field(None, description="RabbitMQ URL (amqp:// or amqps://); empty: no event stream is published")
     amqp_exchange: str = Field("buyfree.events", min_length=1, max_length=255, pattern=r"^[A-Za-z0-9_.:-]+$",

@@ -26,7 +26,9 @@ from relay.messages import UnknownKind, message
 log = logging.getLogger("buyfree.relay")
 
 BATCH = 500
-IDLE_SECONDS = 0.05  # how long an empty outbox waits before the next look (the stream's lag floor)
+# An empty outbox waits for a commit's NOTIFY (store.outbox.CHANNEL), this long at most: the poll
+# is the fallback (a notification cannot be lost on a live connection; a new one LISTENs first).
+IDLE_SECONDS = 1.0
 RETRY_SECONDS = (0.2, 0.5, 1, 2, 5)  # after a failure, then capped
 STANDBY_SECONDS = 2.0
 
@@ -78,7 +80,8 @@ class Relay:
             sent = self._send_batch()
             self._failures = 0
             if not sent:
-                self.broker.idle(self.idle_seconds)
+                self.broker.idle(0)  # heartbeats and a close from the broker are read between waits
+                outbox.wait_for_rows(self.conn, self.idle_seconds)
             return sent
         except BrokerError as exc:
             self._failed(f"broker: {exc}")
@@ -117,6 +120,7 @@ class Relay:
         if self.conn is None:
             self.conn = self.store.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
             self.leading = False
+            outbox.listen(self.conn)  # before the first read: a commit after it wakes the wait
         if not self.leading:
             self.leading = pending.try_lead(self.conn)
             if self.leading:

@@ -8,7 +8,9 @@ the replay claims pending rows with ``FOR UPDATE SKIP LOCKED`` so concurrent
 replays never wait on each other (``claim_pending``), the rebuild takes its
 watermark under a SHARE lock (``watermark``) and reads the rows around it,
 the reconcile reads what is pending, and /readyz and /metrics the backlog.
-The AMQP relay has its own mark, ``published_at`` (``unpublished``, ``mark_published``).
+The AMQP relay has its own mark, ``published_at`` (``unpublished``, ``mark_published``), and
+wakes on ``CHANNEL``: a trigger (migration 0009) notifies it from every transaction that
+writes rows, delivered at commit (``listen``, ``wait_for_rows``).
 Rows travel to Postgres as one JSON parameter (cheap to send, whatever the count).
 """
 from __future__ import annotations
@@ -20,6 +22,7 @@ import orjson
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
+CHANNEL = "buyfree_outbox"  # NOTIFYed by the outbox_notify trigger
 MAX_ATTEMPTS = 10  # an event that fails this often (a bad payload) is left aside by the replay
 
 
@@ -154,3 +157,27 @@ def mark_published(conn, ids: list[int]) -> None:
 
 def unpublished_count(conn) -> int:
     return conn.execute(_UNPUBLISHED_COUNT).scalar()
+
+
+def listen(conn) -> None:
+    """LISTEN on ``CHANNEL`` on ``conn`` (an AUTOCOMMIT connection kept for it)."""
+    conn.exec_driver_sql(f"LISTEN {CHANNEL}")
+
+
+def wait_for_rows(conn, seconds: float) -> bool:
+    """Wait up to ``seconds`` for a commit that wrote rows (True) on a ``listen``ing ``conn``;
+    the notifications already queued are all taken."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    driver = conn.connection.driver_connection  # psycopg 3
+    woken = False
+    try:
+        for _ in driver.notifies(timeout=seconds, stop_after=1):
+            woken = True
+        if woken:  # several commits since the last look: one wake-up is enough
+            for _ in driver.notifies(timeout=0):
+                pass
+    except psycopg.Error as exc:  # as SQLAlchemy's own errors: the caller drops the connection
+        raise OperationalError(f"LISTEN {CHANNEL}", None, exc) from exc
+    return woken

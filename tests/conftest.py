@@ -73,8 +73,16 @@ def redis_url(server_urls):
 def settings(database_url, redis_url, tmp_path_factory):
     from config import load_settings
 
+    # Alerts after commit off: their evaluation behind the request would add alert events to other
+    # tests' outboxes at moments of its own; the tests of it turn it on (``alerts_after_commit``).
     return load_settings(database_url=database_url, redis_url=redis_url, admin_token=ADMIN_TOKEN,
-                         secret_key=SECRET_KEY, data_dir=tmp_path_factory.mktemp("data"))
+                         secret_key=SECRET_KEY, data_dir=tmp_path_factory.mktemp("data"), alerts_after_commit=False)
+
+
+@pytest.fixture
+def alerts_after_commit(store, monkeypatch):
+    """The product's default: the alert rules evaluated right after a commit (analytics.alerts.follow)."""
+    monkeypatch.setattr(store.settings, "alerts_after_commit", True)
 
 
 @pytest.fixture(scope="session")

@@ -112,6 +112,23 @@ def counts(session: Session, station_id: int | None = None) -> dict:
     return {severity: n for severity, n in rows}
 
 
+def unresolved(session: Session, tz, station_id: int | None = None, limit: int = 500) -> dict:
+    """The newest ``limit`` unresolved alerts, briefly, and the newest event id before they were read:
+    the screens apply the stream's ``alert`` messages of later events to this list (strip and badge)."""
+    watermark = session.execute(text("SELECT coalesce(max(id), 0) FROM outbox")).scalar()  # first: see below
+    rows = session.execute(text(
+        "SELECT id, kind, severity, subject_type, subject_id, opened_at FROM alerts WHERE resolved_at IS NULL "
+        "AND (CAST(:station AS int) IS NULL OR station_id = :station) ORDER BY id DESC LIMIT :limit"),
+        {"station": station_id, "limit": limit}).mappings().all()
+    # An event committed between the two reads has a higher id: applied again, harmlessly (opening
+    # and resolving are idempotent on a list keyed by alert id).
+    items = [{"alert_id": r["id"], "alert_kind": r["kind"], "severity": r["severity"],
+              "subject": shape({**r, "acknowledged_at": None, "resolved_at": None, "station_id": None,
+                                "detail": None}, tz)["subject"],
+              "opened_at": _iso(r["opened_at"], tz)} for r in rows]
+    return {"watermark": watermark, "items": items}
+
+
 def get(session: Session, alert_id: int, tz, lock: bool = False) -> dict | None:
     row = session.execute(text(f"SELECT {_COLUMNS} FROM alerts WHERE id = :id" + (" FOR UPDATE" if lock else "")),
                           {"id": alert_id}).mappings().first()

@@ -45,7 +45,8 @@ def apply_committed(store, events) -> None:
         return
     # The one registration of alerts after commit (Redis down or not: they live in Postgres). Its own
     # events come back through here and trigger no rule.
-    follow.follower(store, apply_committed).add(events)
+    if store.settings.alerts_after_commit:
+        follow.follower(store, apply_committed).add(events)
     if _paused(store):
         return
     try:

@@ -18,4 +18,7 @@ TICK = "screen-tick"
 RETAIL_TODAY, RETAIL_WEEK, RETAIL_MONTH, RETAIL_YEAR, RETAIL_TOTAL = (
     "retail-today", "retail-week", "retail-month", "retail-year", "retail-total")  # passenger sales under each tile
 ROTATE = "screen-rotate"  # a kiosk's clock for turning the hot sellers' period
+LIVE_STATUS = "screen-live-status"  # the stream's state (assets/live.js): connecting | live | reconnecting
+LIVE_ALERTS = "screen-live-alerts"  # the stream's alert messages (assets/live.js)
+STRIP_STATE = "alert-strip-state"  # the strip's unresolved alerts, kept by the stream's messages
 SHOWN = "screen-shown"  # digests of what each slot shows (dashboard.screen.changes)

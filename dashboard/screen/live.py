@@ -16,7 +16,8 @@ from dash import ClientsideFunction, Input, Output, State, clientside_callback, 
 
 from dashboard.screen import ids
 
-FIGURES, SALES, DRIVERS, STATUS = "screen-live-figures", "screen-live-sales", "screen-live-drivers", "screen-live-status"
+FIGURES, SALES, DRIVERS = "screen-live-figures", "screen-live-sales", "screen-live-drivers"
+STATUS = ids.LIVE_STATUS
 MARK = "screen-live"
 REFRESH = "screen-live-refresh"  # the wall's refresh interval (ms), for the fallback's pace
 MONEY_IDS = (ids.KPI_TODAY, ids.KPI_WEEK, ids.KPI_MONTH, ids.KPI_YEAR, ids.KPI_TOTAL)
@@ -26,10 +27,11 @@ RETAIL_IDS = (ids.RETAIL_TODAY, ids.RETAIL_WEEK, ids.RETAIL_MONTH, ids.RETAIL_YE
 def components(token: str | None, station: bool, refresh_ms: int) -> list:
     """The stream's marker and stores, for the wall's layout."""
     url = "/api/v1/stream" + (f"?kiosk={token}" if token else "")
-    targets = {"figures": FIGURES, "sales": SALES, "drivers": DRIVERS, "status": STATUS}
+    targets = {"figures": FIGURES, "sales": SALES, "drivers": DRIVERS, "status": STATUS, "alert": ids.LIVE_ALERTS}
     return [html.Span(id=MARK, hidden=True, **{"data-stream-url": url, "data-stream-targets": json.dumps(targets)}),
             dcc.Store(id=FIGURES), dcc.Store(id=SALES), dcc.Store(id=DRIVERS), dcc.Store(id=STATUS),
             dcc.Store(id=ids.QUEUE_FEED),
+            dcc.Store(id=ids.LIVE_ALERTS), dcc.Store(id=ids.STRIP_STATE),  # the alert strip's (screen.alerts)
             dcc.Store(id=REFRESH, data={"ms": refresh_ms, "station": station})]
 
 

@@ -209,7 +209,7 @@ def test_alipay_slow_is_a_502_within_the_timeout_and_others_go_on(world, store, 
     assert scalar(store, "SELECT count(*) FROM payments") == 0
 
 
-def test_a_mismatch_opens_its_alert_right_after_the_commit(world, store, alipay, client):
+def test_a_mismatch_opens_its_alert_right_after_the_commit(world, store, alipay, client, alerts_after_commit):
     """Through the one hand-off: the notification's payment_mismatch event names its payment, the
     follower evaluates that rule for it (flush waits for an evaluation under way), and the alert's own
     event follows it to the outbox."""

@@ -187,7 +187,7 @@ def test_two_evaluators_at_once_open_each_alert_once(api, store):
         + ["alert_resolved"] * 30 + ["alert_opened"] * 30 + ["alert_resolved"] * 30
 
 
-def test_after_commit_a_sold_out_sku_opens_its_alert_without_the_scheduler(fleet, store):
+def test_after_commit_a_sold_out_sku_opens_its_alert_without_the_scheduler(fleet, store, alerts_after_commit):
     """The hand-off's follower: the purchase's event names its device; the rules that it triggers are
     evaluated for that device alone, behind the request (flush waits for an evaluation under way)."""
     from analytics.alerts.follow import follower, subjects_of
