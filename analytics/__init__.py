@@ -13,6 +13,9 @@ def follow_committed(store) -> None:
 
     # looked up on each call, so the module's function is the one that runs (bench/app_cpu.py times it)
     store.committed.follow("live", lambda events: apply.apply_committed(store, events))
+    from analytics.alerts import follow
+
+    follow.register(store)  # the alert rules an event can make true, right after its commit
 
 
 def has_full_build(store) -> bool:

@@ -28,7 +28,6 @@ def evaluate_alerts(store, now: datetime) -> dict:
 def acknowledge(store, alert_id: int, station_id: int | None = None) -> dict:
     """Acknowledge for an admin (``station_id`` None) or for that station only (403 otherwise).
     The first acknowledgement is an ``alert_acknowledged`` event (the screens hear of it)."""
-    from analytics import apply_committed
     from analytics.errors import Forbidden, NotFound
 
     tz = store.settings.tz
@@ -41,5 +40,5 @@ def acknowledge(store, alert_id: int, station_id: int | None = None) -> dict:
         acked = table.acknowledge(session, alert_id, tz)
         # Written after the row lock, as every event of one alert (commit order per subject).
         events = [] if alert["acknowledged_at"] else outbox.write(session, "alert_acknowledged", [acked])
-    apply_committed(store, events)
+    store.committed.publish(events)
     return acked

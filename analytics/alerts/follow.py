@@ -104,3 +104,14 @@ def follower(store, hand_off) -> Follower:
                 current = store.extras["alert_follower"] = Follower(store, hand_off)
                 store.on_close(current.close)
     return current
+
+
+def register(store) -> None:
+    """Follow ``store.committed`` (the one registration, beside the live apply's): the events' subjects
+    are collected for this process's follower; its alert events are published the same way (and, having
+    no triggers, come back to it for nothing)."""
+    def collect(events) -> None:
+        if store.settings.alerts_after_commit:
+            follower(store, lambda s, alert_events: s.committed.publish(alert_events)).add(events)
+
+    store.committed.follow("alerts", collect)

@@ -20,7 +20,6 @@ from redis import exceptions as exc
 from redis.exceptions import RedisError
 
 from analytics import keys, scripts
-from analytics.alerts import follow
 from analytics.live import marks
 from analytics.live.plan import plan, plan_group
 from analytics.live.write import Write
@@ -41,13 +40,7 @@ def apply_committed(store, events) -> None:
     ``events``: objects with ``id``, ``kind``, ``payload`` (the outbox rows).
     """
     events = list(events or ())
-    if not events:
-        return
-    # The one registration of alerts after commit (Redis down or not: they live in Postgres). Its own
-    # events come back through here and trigger no rule.
-    if store.settings.alerts_after_commit:
-        follow.follower(store, apply_committed).add(events)
-    if _paused(store):
+    if not events or _paused(store):
         return
     try:
         done, failed = apply_events(store, events)

@@ -158,7 +158,7 @@ def act(_pickups, _cancels, done):
     try:
         if trigger["type"] == ids.PICKUP:
             _order, events = replenishments.pickup(store, order_id, who)
-            apply_committed(store, events)  # the queue and the maps drop the order now
+            store.committed.publish(events)  # the queue and the maps drop the order now
             message = f"订单 {order_id} 已取货 picked up."
         else:
             _order, events = replenishments.cancel_order(store, order_id, who)

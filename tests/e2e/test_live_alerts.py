@@ -8,7 +8,6 @@ from datetime import datetime, timezone
 import pytest
 from selenium.webdriver.common.by import By
 
-from analytics import apply_committed
 from analytics.alerts import evaluate
 from tests.deploy.gunicorn_server import GunicornServer
 from tests.e2e.screen_helpers import wait_for
@@ -27,7 +26,7 @@ def server(app, database_url, redis_url, tmp_path_factory):
 
 def raise_and_hand_off(store):
     """The scheduler's evaluation, then the hand-off that publishes its events."""
-    apply_committed(store, evaluate(store, datetime.now(timezone.utc), kinds=("station_stock_low",)))
+    store.committed.publish(evaluate(store, datetime.now(timezone.utc), kinds=("station_stock_low",)))
 
 
 def strip(browser) -> tuple[bool, str]:

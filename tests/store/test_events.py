@@ -43,4 +43,4 @@ def test_following_again_by_name_replaces():
 
 
 def test_the_app_store_has_the_live_apply_following(store):
-    assert store.committed.names == ("live",)
+    assert store.committed.names == ("live", "alerts")  # alerts after commit (analytics.alerts.follow)
