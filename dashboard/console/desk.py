@@ -53,7 +53,9 @@ def layout(**_query):
                  className="c-kpis"),
         html.Div([
             html.Section([html.H2("近7日 Last 7 days"),
-                          dcc.Graph(id=ids.SALES_7D, config={"displayModeBar": False}, style={"height": "260px"})],
+                          # The box keeps the chart's height while plotly loads: the queue below must not jump.
+                          html.Div(dcc.Graph(id=ids.SALES_7D, config={"displayModeBar": False}, style={"height": "260px"}),
+                                   className="c-chart")],
                          className="c-panel"),
             html.Section([html.H2("今日热销 Hot sellers today"), html.Ol(id=ids.HOT_SELLERS, className="c-ranking")],
                          className="c-panel"),
