@@ -4,9 +4,9 @@ from __future__ import annotations
 from flask import Blueprint, Response
 from sqlalchemy import select
 
-from analytics.catalogue import index as live
 from api.auth import ANY
 from api.routing import endpoint
+from api.writes import committed
 from api.schemas.catalogue import (AdIn, AdOut, DeviceCreated, DeviceIn, DriverCreated, DriverIn, DriverOut, ProductIn,
                                    ProductOut, ScreenCreated, ScreenIn, StationCreated, StationIn, StationList,
                                    StationOut, StockIn, StockOut, UserIn, UserOut)
@@ -27,7 +27,7 @@ def create_station(principal, body: StationIn):
     """Create a supply station; its api_key is shown once."""
     store = get_store()
     created = catalogue.create_station(store, **body.model_dump())
-    live.safely("station", live.index_station, store.redis, created.row)  # on the map at once
+    committed(created.events)  # on the map at once (Redis down: at the outbox replay)
     return _station(created.row, api_key=created.token), 201
 
 
@@ -41,20 +41,16 @@ def list_stations(principal):
 @endpoint(bp, "/products", methods=("POST",), body=ProductIn, responses={201: ProductOut}, errors=(409,))
 def create_product(principal, body: ProductIn):
     """Add a product to the catalogue (sku unique)."""
-    store = get_store()
-    row = catalogue.create_product(store, **body.model_dump()).row
-    live.safely("product", live.index_product, store.redis, row)  # searchable at once
-    return ProductOut.model_validate(row).model_dump(), 201
+    created = catalogue.create_product(get_store(), **body.model_dump())
+    committed(created.events)  # searchable at once (Redis down: at the outbox replay)
+    return ProductOut.model_validate(created.row).model_dump(), 201
 
 
 @endpoint(bp, "/stations/<id:station_id>/stock", methods=("PUT",), body=StockIn, responses={200: StockOut})
 def set_stock(principal, station_id: int, body: StockIn):
     """Set a station's stock rows; returns all rows of the station."""
-    store = get_store()
-    rows = catalogue.set_station_stock(store, station_id, [r.model_dump() for r in body.items])
-    # Nearby-with-sku reads stock from Postgres (reservations change it too); re-indexing the
-    # station here keeps it on the map even after Redis lost it.
-    live.safely("station", live.reindex_station, store, station_id)
+    rows, events = catalogue.set_station_stock(get_store(), station_id, [r.model_dump() for r in body.items])
+    committed(events)
     return {"items": [{"sku": sku, "quantity": qty, "on_shelf": shelf} for sku, qty, shelf in rows]}
 
 

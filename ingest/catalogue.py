@@ -1,7 +1,7 @@
 """Catalogue and account use cases (admin): each one transaction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
@@ -9,16 +9,27 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.security import generate_password_hash
 
 from ingest.errors import Conflict, Invalid, NotFound
-from store import Store
+from store import Store, outbox
 from store.models import Ad, ApiKey, Device, Driver, Product, Screen, Station, StationStock, User
 from store.tokens import hash_token, new_token
 
 
 @dataclass
 class Created:
-    """A new row and, for token-holding owners, its key (shown once)."""
+    """A new row and, for token-holding owners, its key (shown once); the outbox events written."""
     row: object
     token: str | None = None
+    events: list = field(default_factory=list)
+
+
+# The label columns a catalogue event carries (analytics.catalogue indexes stations and products from them).
+STATION_FIELDS = ("id", "name", "address", "lat", "lng")
+PRODUCT_FIELDS = ("id", "sku", "name", "category", "retail_price_cents", "supply_price_cents")
+
+
+def _indexed(session, kind: str, row, fields) -> list:
+    """The event that puts ``row`` on the map / in the search (``station_indexed``, ``product_indexed``)."""
+    return outbox.write_internal(session, kind, [{f: getattr(row, f) for f in fields}])
 
 
 def _issue_key(session, kind: str, owner_id: int) -> str:
@@ -39,7 +50,8 @@ def create_station(store: Store, *, name: str, address: str, lat: float, lng: fl
         station = Station(name=name, address=address, lat=lat, lng=lng)
         session.add(station)
         session.flush()
-        return Created(station, _issue_key(session, "station", station.id))
+        return Created(station, _issue_key(session, "station", station.id),
+                       _indexed(session, "station_indexed", station, STATION_FIELDS))
 
 
 def create_product(store: Store, **fields) -> Created:
@@ -48,15 +60,18 @@ def create_product(store: Store, **fields) -> Created:
             product = Product(**fields)
             session.add(product)
             session.flush()
-            return Created(product)
+            return Created(product, events=_indexed(session, "product_indexed", product, PRODUCT_FIELDS))
     except IntegrityError:
         raise Conflict(f"sku {fields['sku']!r} already exists", field="sku") from None
 
 
-def set_station_stock(store: Store, station_id: int, rows: list[dict]) -> list[tuple[str, int, bool]]:
-    """Set the given rows (upsert); return every row of the station, by sku."""
+def set_station_stock(store: Store, station_id: int, rows: list[dict]) -> tuple[list[tuple[str, int, bool]], list]:
+    """Set the given rows (upsert); return every row of the station, by sku, and the events.
+
+    The station is indexed again (``station_indexed``): nearby-with-sku reads stock from Postgres,
+    and a station Redis lost comes back on the map with its next stock change."""
     with store.transaction() as session:
-        _require(session, Station, station_id, "id")
+        station = _require(session, Station, station_id, "id")
         skus = {r["sku"] for r in rows}
         ids = dict(session.execute(select(Product.sku, Product.id).where(Product.sku.in_(skus))).all())
         for index, row in enumerate(rows):
@@ -69,7 +84,7 @@ def set_station_stock(store: Store, station_id: int, rows: list[dict]) -> list[t
             index_elements=[StationStock.station_id, StationStock.product_id],
             set_={"quantity": stmt.excluded.quantity, "on_shelf": stmt.excluded.on_shelf,
                   "updated_at": stmt.excluded.updated_at}))
-        return station_stock(session, station_id)
+        return station_stock(session, station_id), _indexed(session, "station_indexed", station, STATION_FIELDS)
 
 
 def station_stock(session, station_id: int) -> list[tuple[str, int, bool]]:

@@ -31,6 +31,8 @@ ROUTES: dict[str, tuple[str | None, Callable[[dict], str | None]]] = {
     "payment_mismatch": (None, lambda p: None),  # for operators: the payment_mismatch alert
     "driver_active": (None, lambda p: None),
     "driver_location": (None, lambda p: None),
+    "station_indexed": (None, lambda p: None),  # the map's and the search's own (analytics.catalogue)
+    "product_indexed": (None, lambda p: None),
 }
 ROUTING_KEYS = sorted({key for key, _ in ROUTES.values() if key})
 

@@ -45,6 +45,9 @@ def insert_sql(source: str) -> str:
 
 
 _INSERT = text(insert_sql("CAST(:events AS jsonb)"))
+_INSERT_INTERNAL = text("INSERT INTO outbox (kind, payload, published_at) SELECT e->>'kind', e->'payload', now() "
+                        "FROM jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS t(e, n) "
+                        "ORDER BY n RETURNING id")
 _CLAIM = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND attempts < :max "
               "ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
 _MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
@@ -75,6 +78,13 @@ def write(session: Session, kind: str, payloads: list[dict]) -> list[Event]:
     if not payloads:
         return []
     ids = session.execute(_INSERT, {"events": dumps(rows(kind, payloads))}).scalars().all()
+    return events(ids, kind, payloads)
+
+
+def write_internal(session: Session, kind: str, payloads: list[dict]) -> list[Event]:
+    """Like ``write``, for the live keyspace only (the catalogue's index): born published, so the
+    AMQP relay never sees them and its backlog counts the stream's events alone."""
+    ids = session.execute(_INSERT_INTERNAL, {"events": dumps(rows(kind, payloads))}).scalars().all()
     return events(ids, kind, payloads)
 
 

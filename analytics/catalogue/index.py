@@ -1,13 +1,13 @@
 """The catalogue in Redis: stations on the map (GEO), product names for prefix search
 (ZRANGEBYLEX) and the label caches. Written when the catalogue changes and by the rebuild.
 
-The API calls ``index_station`` / ``index_product`` after the ingest use case
-committed, through ``safely``: Redis being down never fails a catalogue request
-(the rebuild re-indexes everything).
+A catalogue change is an outbox event (``KINDS``) like a sale: the live apply
+indexes it (``add_events``) right after the commit, or the replay once Redis is
+back, and the rebuild indexes everything again.
 """
 from __future__ import annotations
 
-import logging
+from types import SimpleNamespace
 
 from sqlalchemy import select
 
@@ -15,14 +15,8 @@ from analytics import keys
 from analytics.catalogue import labels
 from store.models import Product, Station
 
-log = logging.getLogger(__name__)
+KINDS = ("station_indexed", "product_indexed")
 SEP = "\x00"  # sorts before every character, so "cola" < "cola\0..." < "colab"
-
-
-def index_station(client, station) -> None:
-    pipe = client.pipeline(transaction=False)
-    add_stations(pipe, [station])
-    pipe.execute()
 
 
 def add_stations(pipe, stations) -> None:
@@ -32,12 +26,6 @@ def add_stations(pipe, stations) -> None:
         chunk = mappable[start:start + 1000]
         pipe.geoadd(keys.stations_geo(), [v for s in chunk for v in (s.lng, s.lat, str(s.id))])
     labels.put(pipe, "stations", stations)
-
-
-def index_product(client, product) -> None:
-    pipe = client.pipeline(transaction=False)
-    add_products(pipe, [product])
-    pipe.execute()
 
 
 def add_products(pipe, products) -> None:
@@ -71,17 +59,11 @@ def index_all(store, pipe) -> dict:
     return {"stations": len(stations), "products": len(products)}
 
 
-def safely(what: str, func, *args) -> None:
-    """Run a Redis write for the catalogue; log instead of failing the request."""
-    try:
-        func(*args)
-    except Exception as exc:  # Redis down or slow: the rebuild indexes it later
-        log.warning("could not index %s in Redis: %s", what, exc)
-
-
-def reindex_station(store, station_id: int) -> None:
-    with store.engine.connect() as conn:
-        row = conn.execute(select(Station.id, Station.name, Station.address, Station.lat, Station.lng)
-                           .where(Station.id == station_id)).first()
-    if row is not None:
-        index_station(store.redis, row)
+def add_events(pipe, events) -> None:
+    """Catalogue events (``station_indexed``, ``product_indexed``: the label columns and ``id``) into
+    ``pipe``. Adds only, so applying one twice (the replay, a rebuild) changes nothing."""
+    stations = [SimpleNamespace(**e.payload) for e in events if e.kind == "station_indexed"]
+    products = [SimpleNamespace(**e.payload) for e in events if e.kind == "product_indexed"]
+    if stations:
+        add_stations(pipe, stations)
+    add_products(pipe, products)

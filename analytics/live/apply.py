@@ -20,6 +20,7 @@ from redis import exceptions as exc
 from redis.exceptions import RedisError
 
 from analytics import keys, scripts
+from analytics.catalogue import index
 from analytics.live import marks
 from analytics.live.plan import plan, plan_group
 from analytics.live.write import Write
@@ -62,6 +63,14 @@ def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[
     swaps. Connection errors raise; an event whose payload cannot be planned
     or whose script failed is in the failed list.
     """
+    bad = _index(store, events)
+    if not bad:
+        return _apply(store, events, mode, replaced)
+    done, failed = _apply(store, [e for e in events if e.id not in bad], mode, replaced)
+    return done, sorted({*failed, *bad})
+
+
+def _apply(store, events, mode: str, replaced) -> tuple[list[int], list[int]]:
     tz = store.settings.tz
     now = str(int(time.time()))
     if mode == "" and len(events) > 1 and _apply_group(store, events, tz, now):
@@ -85,6 +94,22 @@ def apply_events(store, events, *, mode: str = "", replaced=None) -> tuple[list[
             log.error("outbox event %s: script failed: %s", owner, result)
             failed.add(owner)
     return [e.id for e in events if e.id not in failed], sorted(failed)
+
+
+def _index(store, events) -> set[int]:
+    """Put the catalogue events among ``events`` on the map and in the search first (connection
+    errors raise); returns their ids when their payloads cannot be indexed."""
+    catalogue = [e for e in events if e.kind in index.KINDS]
+    if not catalogue:
+        return set()
+    pipe = store.redis.pipeline(transaction=False)
+    try:
+        index.add_events(pipe, catalogue)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        log.error("catalogue events %s cannot be indexed: %r", [e.id for e in catalogue], exc)
+        return {e.id for e in catalogue}
+    pipe.execute()
+    return set()
 
 
 def _apply_group(store, events, tz, now: str) -> bool:

@@ -128,6 +128,9 @@ def _notice(pl: Planner, event_id: int, p: dict) -> None:
 
 
 HANDLERS = {
+    # catalogue changes: no figure; analytics.catalogue.index puts them on the map and in the search
+    "station_indexed": _notice,
+    "product_indexed": _notice,
     "alert_opened": _alert,
     "alert_resolved": _alert,
     "alert_acknowledged": _alert,

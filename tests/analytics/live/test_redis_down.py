@@ -52,3 +52,18 @@ def test_catalogue_requests_succeed_with_redis_down_and_the_rebuild_indexes_them
     assert [s["id"] for s in analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5, sku="OFFLINE-1")[
         "stations"]] == [station["id"]]
     assert [p["id"] for p in analytics.queries.products_search(store, "offline", 5)["items"]] == [product["id"]]
+
+
+def test_a_station_created_while_redis_is_down_is_on_the_map_after_the_replay(api, store, settings):
+    """Catalogue changes go through the outbox: Redis back, the replay indexes them (no rebuild)."""
+    down = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port()}"}),
+                      dashboard=False)
+    offline = Api(down.test_client())
+    station = offline.station(lat=30.7, lng=121.1)  # asserts 201
+    product = offline.product(sku="REPLAYED-1", name="Replayed tea")
+    get_store(down).close()
+    assert analytics.queries.stations_nearby(store, 30.7, 121.1, 1, 5)["stations"] == []  # not on the map yet
+    assert analytics.queries.products_search(store, "replayed", 5)["items"] == []
+    assert analytics.replay_outbox(store)["failed"] == 0
+    assert [s["id"] for s in analytics.queries.stations_nearby(store, 30.7, 121.1, 1, 5)["stations"]] == [station["id"]]
+    assert [p["id"] for p in analytics.queries.products_search(store, "replayed", 5)["items"]] == [product["id"]]
