@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-from api import errors, http, metrics, ops, request_id, routing, status  # noqa: F401  (status registers the scheduler's readyz/metrics readers)
+from api import errors, http, metrics, ops, request_id, routing, status
 
 
 def blueprints() -> list[Blueprint]:
@@ -24,5 +24,6 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     metrics.init_app(app)
     ops.init_app(app)
+    status.init_app(app)  # the scheduler's readings in /readyz and /metrics
     for blueprint in blueprints():
         app.register_blueprint(blueprint)

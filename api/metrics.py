@@ -19,13 +19,12 @@ LATENCY = Histogram("buyfree_http_request_seconds", "HTTP request latency", ["me
 PURCHASE_GROUPS = Histogram("buyfree_purchase_group_size", "Single purchases settled together (group commit)",
                             buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256, 500))
 
-# name -> callable(app) returning {labels-tuple or (): value}; packages add their own gauges.
-GAUGES: dict[str, tuple[str, Callable]] = {}
+GAUGES = "buyfree_gauges"  # app.extensions[GAUGES]: name -> (help, read); packages add theirs in init_app
 
 
-def register_gauge(name: str, help_text: str, read: Callable) -> None:
+def register_gauge(app: Flask, name: str, help_text: str, read: Callable) -> None:
     """``read(app)`` returns a number, or a dict of ``{label value: number}`` labelled ``job``."""
-    GAUGES[name] = (help_text, read)
+    app.extensions.setdefault(GAUGES, {})[name] = (help_text, read)
 
 
 class _ScrapeCollector:
@@ -33,7 +32,7 @@ class _ScrapeCollector:
         self.app = app
 
     def collect(self):
-        for name, (help_text, read) in GAUGES.items():
+        for name, (help_text, read) in self.app.extensions.get(GAUGES, {}).items():
             try:
                 with self.app.app_context():
                     value = read(self.app)

@@ -1,15 +1,19 @@
 """Operations: liveness, readiness, the OpenAPI document."""
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify
+from flask import Blueprint, Flask, current_app, jsonify
 from sqlalchemy import text
 
 from store import get_store
 
 bp = Blueprint("ops", __name__)
 
-# name -> callable(store) -> dict merged into /readyz (packages add outbox backlog, jobs, ...)
-READY_EXTRAS: dict = {}
+READY_EXTRAS = "buyfree_ready"  # app.extensions[READY_EXTRAS]: name -> callable(store), merged into /readyz
+
+
+def add_ready(app: Flask, name: str, read) -> None:
+    """A reading of /readyz (packages add the outbox backlog, jobs, ... in their init_app)."""
+    app.extensions.setdefault(READY_EXTRAS, {})[name] = read
 
 
 @bp.get("/healthz")
@@ -32,7 +36,7 @@ def readyz():
         redis = "down"
     body = {"status": "ok" if postgres == redis == "ok" else "degraded", "postgres": postgres, "redis": redis}
     if postgres == "ok":
-        for name, read in READY_EXTRAS.items():
+        for name, read in current_app.extensions.get(READY_EXTRAS, {}).items():
             try:
                 body[name] = read(store)
             except Exception:

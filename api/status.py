@@ -2,7 +2,7 @@
 last run and outcome of each job, whether a rebuild is running.
 
 Read from Postgres (``job_runs``, ``outbox``), so the answers stay true while
-Redis is down or empty. Registered on import (``api.init_app`` imports it).
+Redis is down or empty. Registered by ``init_app`` (called by ``api.init_app``).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 from analytics import keys
 from api.metrics import register_gauge
-from api.ops import READY_EXTRAS
+from api.ops import add_ready
 from store import get_store, jobruns, outbox
 
 REBUILD_JOB = "self_heal"  # the job that rebuilds Redis when its marker is missing
@@ -71,12 +71,6 @@ def rebuild_status(store) -> dict:
     return {"running": running, "since": since if running else None}
 
 
-READY_EXTRAS["outbox_backlog"] = outbox_backlog
-READY_EXTRAS["relay_backlog"] = relay_backlog
-READY_EXTRAS["jobs"] = jobs_status
-READY_EXTRAS["rebuild"] = rebuild_status
-
-
 def _per_job(value_of):
     def read(app):
         return {run.job_id: value_of(run) for run in _runs(get_store(app)) if value_of(run) is not None}
@@ -87,26 +81,32 @@ def _timestamp(value):
     return value.timestamp() if value else None
 
 
-register_gauge("buyfree_outbox_backlog", "Outbox events committed but not yet applied to Redis",
-               lambda app: outbox_backlog(get_store(app)))
-register_gauge("buyfree_relay_backlog", "Outbox events committed but not yet confirmed by RabbitMQ (with BUYFREE_AMQP_URL)",
-               lambda app: {} if (n := relay_backlog(get_store(app))) is None else n)  # {}: no sample
-register_gauge("buyfree_outbox_oldest_pending_seconds", "Age of the oldest outbox event not yet applied",
-               lambda app: outbox_oldest_pending_seconds(get_store(app)))
-register_gauge("buyfree_job_last_start_timestamp_seconds", "When each scheduled job last started (key=job)",
-               _per_job(lambda run: _timestamp(run.started_at)))
-register_gauge("buyfree_job_last_success_timestamp_seconds", "When each job last finished ok (key=job)",
-               _per_job(lambda run: _timestamp(run.last_ok_at)))
-register_gauge("buyfree_job_last_duration_seconds", "Duration of each job's last finished run (key=job)",
-               _per_job(lambda run: None if run.duration_ms is None else run.duration_ms / 1000))
-register_gauge("buyfree_job_last_outcome_ok", "1 when the job's last run was ok, 0 on error or skip (key=job)",
-               _per_job(lambda run: None if run.outcome is None else int(run.outcome == "ok")))
-register_gauge("buyfree_job_running", "1 while the job runs (key=job)",
-               _per_job(lambda run: int(jobruns.is_running(run))))
-register_gauge("buyfree_job_failures", "Failed runs of each job since its record began (key=job)",
-               _per_job(lambda run: run.failures))
-register_gauge("buyfree_reconcile_drifted_figures",
-               "Redis figures that differed from Postgres and were repaired by the last run (key=job)",
-               _per_job(lambda run: (run.detail or {}).get("drifted") if run.job_id in DRIFT_JOBS else None))
-register_gauge("buyfree_rebuild_running", "1 while Redis is being rebuilt from Postgres",
-               lambda app: int(rebuild_status(get_store(app))["running"]))
+def init_app(app) -> None:
+    """/readyz's scheduler readings and the scrape-time gauges, on this app."""
+    for name, read in (("outbox_backlog", outbox_backlog), ("relay_backlog", relay_backlog), ("jobs", jobs_status),
+                       ("rebuild", rebuild_status)):
+        add_ready(app, name, read)
+    register_gauge(app, "buyfree_outbox_backlog", "Outbox events committed but not yet applied to Redis",
+                   lambda app: outbox_backlog(get_store(app)))
+    register_gauge(app, "buyfree_relay_backlog",
+                   "Outbox events committed but not yet confirmed by RabbitMQ (with BUYFREE_AMQP_URL)",
+                   lambda app: {} if (n := relay_backlog(get_store(app))) is None else n)  # {}: no sample
+    register_gauge(app, "buyfree_outbox_oldest_pending_seconds", "Age of the oldest outbox event not yet applied",
+                   lambda app: outbox_oldest_pending_seconds(get_store(app)))
+    register_gauge(app, "buyfree_job_last_start_timestamp_seconds", "When each scheduled job last started (key=job)",
+                   _per_job(lambda run: _timestamp(run.started_at)))
+    register_gauge(app, "buyfree_job_last_success_timestamp_seconds", "When each job last finished ok (key=job)",
+                   _per_job(lambda run: _timestamp(run.last_ok_at)))
+    register_gauge(app, "buyfree_job_last_duration_seconds", "Duration of each job's last finished run (key=job)",
+                   _per_job(lambda run: None if run.duration_ms is None else run.duration_ms / 1000))
+    register_gauge(app, "buyfree_job_last_outcome_ok", "1 when the job's last run was ok, 0 on error or skip (key=job)",
+                   _per_job(lambda run: None if run.outcome is None else int(run.outcome == "ok")))
+    register_gauge(app, "buyfree_job_running", "1 while the job runs (key=job)",
+                   _per_job(lambda run: int(jobruns.is_running(run))))
+    register_gauge(app, "buyfree_job_failures", "Failed runs of each job since its record began (key=job)",
+                   _per_job(lambda run: run.failures))
+    register_gauge(app, "buyfree_reconcile_drifted_figures",
+                   "Redis figures that differed from Postgres and were repaired by the last run (key=job)",
+                   _per_job(lambda run: (run.detail or {}).get("drifted") if run.job_id in DRIFT_JOBS else None))
+    register_gauge(app, "buyfree_rebuild_running", "1 while Redis is being rebuilt from Postgres",
+                   lambda app: int(rebuild_status(get_store(app))["running"]))

@@ -181,9 +181,8 @@ def client(store) -> AlipayClient:
     """The process's client; ``PaymentsNotConfigured`` (503) without an app id."""
     if not store.settings.payments_configured:
         raise PaymentsNotConfigured("payments not configured: BUYFREE_ALIPAY_APP_ID is not set")
-    found = store.extras.get("alipay")
+    found = store.alipay
     if found is None:
         with _lock:
-            found = store.extras.get("alipay") or AlipayClient(store.settings)
-            store.extras["alipay"] = found
+            found = store.alipay = store.alipay or AlipayClient(store.settings)
     return found

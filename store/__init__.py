@@ -25,7 +25,14 @@ class Store:
     engine: Engine
     sessions: sessionmaker[Session]
     redis: Any
-    extras: dict = field(default_factory=dict)
+    # What lives as long as the process, built on first use by its owner (store sits below them all,
+    # so the fields are untyped here; the owner module names the type):
+    alipay: Any = None  # ingest.alipay.AlipayClient
+    stream_hub: Any = None  # stream.hub.Hub
+    outbox_marks: Any = None  # analytics.live.marks.Marks
+    ads_playlist: Any = None  # analytics.queries.ads: (monotonic time, playlist)
+    analytics_paused_until: float = 0.0  # analytics.live.apply: live applies skipped until then (Redis failed)
+    extras: dict = field(default_factory=dict)  # only analytics/alerts/follow.py still (its branch moves it)
     _objects: Any = None  # the object store of creatives, built on first use (store.objects)
     closing: list = field(default_factory=list)  # callbacks run first by ``close`` (e.g. pending writes)
     committed: Committed = field(default_factory=Committed)  # the one hand-off after a commit (store.events)

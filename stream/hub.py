@@ -277,12 +277,12 @@ class Hub:
 
 def hub_for(store) -> Hub:
     """The process's hub for ``store``, started on first use (after a fork, in the worker)."""
-    hub = store.extras.get("stream_hub")
+    hub = store.stream_hub
     if hub is None:
         with _lock:
-            hub = store.extras.get("stream_hub")
+            hub = store.stream_hub
             if hub is None:
-                hub = store.extras["stream_hub"] = Hub(store).start()
+                hub = store.stream_hub = Hub(store).start()
                 store.on_close(hub.stop)
     return hub
 

@@ -190,9 +190,9 @@ def alipay(store, live_server, alipay_keys):
                         "alipay_public_key": standin.public_pem, "alipay_gateway": standin.gateway_url,
                         "alipay_notify_url": live_server + "/api/v1/payments/alipay/notify"}.items():
         object.__setattr__(settings, name, value)
-    store.extras.pop("alipay", None)
+    store.alipay = None
     yield standin
     standin.stop()
     for name, value in saved.items():
         object.__setattr__(settings, name, value)
-    store.extras.pop("alipay", None)
+    store.alipay = None

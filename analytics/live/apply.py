@@ -183,9 +183,9 @@ _pause_lock = threading.Lock()
 
 
 def _paused(store) -> bool:
-    return store.extras.get("analytics_paused_until", 0.0) > time.monotonic()
+    return store.analytics_paused_until > time.monotonic()
 
 
 def _pause(store) -> None:
     with _pause_lock:
-        store.extras["analytics_paused_until"] = time.monotonic() + PAUSE_SECONDS
+        store.analytics_paused_until = time.monotonic() + PAUSE_SECONDS

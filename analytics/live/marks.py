@@ -76,18 +76,18 @@ _lock = threading.Lock()
 
 def marks(store) -> Marks:
     """This process's ``Marks`` for ``store`` (a forked worker starts its own thread)."""
-    current = store.extras.get("outbox_marks")
+    current = store.outbox_marks
     if current is None or current.pid != os.getpid() or current.closed:
         with _lock:
-            current = store.extras.get("outbox_marks")
+            current = store.outbox_marks
             if current is None or current.pid != os.getpid() or current.closed:
-                current = store.extras["outbox_marks"] = Marks(store)
+                current = store.outbox_marks = Marks(store)
                 store.on_close(current.close)
     return current
 
 
 def flush(store) -> None:
     """Write this process's collected marks now."""
-    current = store.extras.get("outbox_marks")
+    current = store.outbox_marks
     if current is not None and current.pid == os.getpid():
         current.flush()

@@ -25,7 +25,6 @@ from store.models import Ad, AdPlay, Creative
 log = logging.getLogger(__name__)
 IMAGE_MS = 10_000  # how long a device shows an image creative: images carry no duration of their own
 FRESH_SECONDS = 1.0  # every device asks the same question: one answer per process per second
-_KEY = "playlist"
 _lock = threading.Lock()
 
 
@@ -35,17 +34,17 @@ def fresh_playlist(store) -> list[dict]:
     The join and the plays lookup are four fifths of a playlist request's CPU (profiled); an ad that
     just reached its plays, or a creative another process just stored, shows up to a second late.
     This process's own uploads and plays call ``forget_playlist`` and are seen at once."""
-    cached = store.extras.get(_KEY)
+    cached = store.ads_playlist
     if cached is None or time.monotonic() - cached[0] > FRESH_SECONDS:
         with _lock:
-            cached = store.extras.get(_KEY)
+            cached = store.ads_playlist
             if cached is None or time.monotonic() - cached[0] > FRESH_SECONDS:
-                cached = store.extras[_KEY] = (time.monotonic(), playlist(store))
+                cached = store.ads_playlist = (time.monotonic(), playlist(store))
     return [dict(item) for item in cached[1]]
 
 
 def forget_playlist(store) -> None:
-    store.extras.pop(_KEY, None)
+    store.ads_playlist = None
 
 
 def playlist(store, now: datetime | None = None) -> list[dict]:

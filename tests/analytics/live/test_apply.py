@@ -88,12 +88,12 @@ def _commit_purchase(fleet, store):
 
 
 def test_concurrent_replays_apply_each_pending_event_once(fleet, store):
-    store.extras["analytics_paused_until"] = time.monotonic() + 60  # as if Redis had just failed
+    store.analytics_paused_until = time.monotonic() + 60  # as if Redis had just failed
     try:
         for i in range(40):
             fleet.purchase(fleet.devices[i % 2], [(fleet.products[i % 3]["sku"], 1 + i % 4)])
     finally:
-        store.extras.pop("analytics_paused_until")
+        store.analytics_paused_until = 0.0
     assert len([r for r in outbox_rows(store, "purchase") if r.applied_at is None]) == 40
     results = []
     threads = [threading.Thread(target=lambda: results.append(analytics.replay_outbox(store, batch=7)))
@@ -187,13 +187,13 @@ def test_redis_errors_never_reach_ingest_and_pause_the_live_apply(fleet, app, se
 
 
 def _pending_purchases(fleet, store, count):
-    store.extras["analytics_paused_until"] = time.monotonic() + 60  # committed, not applied
+    store.analytics_paused_until = time.monotonic() + 60  # committed, not applied
     try:
         for i in range(count):
             fleet.purchase(fleet.devices[i % 2], [(fleet.products[i % 3]["sku"], 1 + i % 2)],
                            location=(31.2 + i / 1000, 121.4))
     finally:
-        store.extras.pop("analytics_paused_until")
+        store.analytics_paused_until = 0.0
     return outbox_rows(store, "purchase")
 
 

@@ -20,12 +20,12 @@ def unapplied_purchases(api, store, n: int) -> list[int]:
     """``n`` purchases whose events are left unapplied and unmarked; the pending outbox ids."""
     fleet = build_fleet(api, stations=1, products=1, drivers=1, ads=1)
     marks.flush(store)  # the catalogue's events, applied by its requests, marked: only the purchases wait
-    store.extras["analytics_paused_until"] = time.monotonic() + 60
+    store.analytics_paused_until = time.monotonic() + 60
     try:
         for _ in range(n):
             fleet.purchase(fleet.devices[0], [(fleet.products[0]["sku"], 1)])
     finally:
-        store.extras.pop("analytics_paused_until")
+        store.analytics_paused_until = 0.0
     with store.engine.connect() as conn:
         ids = list(conn.execute(text("SELECT id FROM outbox WHERE applied_at IS NULL")).scalars())
     assert len(ids) >= n
