@@ -12,6 +12,7 @@ buckets and their expiry times. Figures are short kind codes: ``w`` wholesale
 """
 from __future__ import annotations
 
+import hashlib
 from functools import cache, lru_cache
 
 from store.locks import lock_key
@@ -186,6 +187,23 @@ def built() -> str:
 def rebuilding() -> str:
     """Set while a rebuild writes staging keys: found at the start of the next one, its leftovers go."""
     return _k(PLATFORM, "rebuilding")
+
+
+def job_lock(job_id: str) -> str:
+    """A scheduler job's lock. Built in ``store.locks`` (the lowest layer that takes it: store
+    cannot import analytics); named here so this module lists every key."""
+    return lock_key(job_id)
+
+
+def login_attempts(*parts: str) -> str:
+    """``bf:login:<sha256 of the parts>``: sign-in attempt counters (dashboard.ratelimit);
+    user-typed names never shape a key."""
+    return "bf:login:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def everything() -> str:
+    """The SCAN pattern of every key of the application."""
+    return "bf:*"
 
 
 def rebuild_lock() -> str:

@@ -6,21 +6,15 @@ password guessing, nor lock everyone out).
 """
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
 
 from redis.exceptions import RedisError
 
+from analytics.keys import login_attempts as key  # every Redis key is built in analytics.keys
+
 log = logging.getLogger(__name__)
-PREFIX = "bf:login:"
-
-
-def key(*parts: str) -> str:
-    """``bf:login:<sha256 of the parts>``: user-typed names never shape a key."""
-    digest = hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
-    return PREFIX + digest
 
 
 class _MemoryWindows:

@@ -71,7 +71,7 @@ def expire_untimed_keys(store, now: datetime) -> dict:
         pipe.execute()
         batch.clear()
 
-    for key in client.scan_iter(match="bf:*", count=SCAN_COUNT):
+    for key in client.scan_iter(match=keys.everything(), count=SCAN_COUNT):
         scanned += 1
         if bucket_of(key) is not None:
             batch.append(key)
