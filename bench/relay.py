@@ -44,6 +44,7 @@ import psutil  # noqa: E402
 from bench.httpload import closed_loop  # noqa: E402
 from bench.ingest import batch_requests, http_admin, seed  # noqa: E402
 from bench.servers import ROOT, BenchServers  # noqa: E402
+from relay.loop import BATCH  # noqa: E402
 
 
 def broker_cpu() -> float:
@@ -126,7 +127,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--backlog", type=int, default=20000, help="events written before the relay starts")
     parser.add_argument("--seconds", type=float, default=20, help="duration of each batched-ingest phase")
-    parser.add_argument("--batch", type=int, default=500, help="the relay's batch")
+    parser.add_argument("--batch", type=int, default=BATCH, help="the relay's batch")
     parser.add_argument("--batch-connections", type=int, default=4)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)

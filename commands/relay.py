@@ -15,7 +15,8 @@ log = logging.getLogger("buyfree.relay")
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--batch", type=int, default=500, help="events per publish (default 500)")
+    # relay.loop.BATCH (not imported here: parsing the command line stays free of pika)
+    parser.add_argument("--batch", type=int, default=2000, help="events per publish (default 2000)")
 
 
 def run(args) -> int:
