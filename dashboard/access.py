@@ -3,11 +3,15 @@
 The checks run in Flask before Dash renders anything, so a revoked or unknown
 kiosk link gets a real 404 and ``/screen`` a redirect to ``/login``. The
 screen's callbacks resolve the same scope again on every refresh (a Dash
-callback is a plain POST that anyone could send).
+callback is a plain POST that anyone could send), once per tick for all of them
+(``resolve_for_tick``).
 """
 from __future__ import annotations
 
 import re
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -80,6 +84,41 @@ def resolve(token: str | None) -> ScreenScope | None:
             return ScreenScope(station_id=station_id, station_name=name)
         return ScreenScope()
     return None
+
+
+TICK_SECONDS = 2.0  # a tick's answer is reused this long at most: a revoked link blanks within it
+TICK_ENTRIES = 1024
+_tick_lock = threading.Lock()
+
+
+def resolve_for_tick(token: str | None, tick) -> ScreenScope | None:
+    """``resolve`` once per refresh tick: a wall's callbacks of one tick (one POST each) share the
+    lookup instead of asking Postgres each. ``tick`` is the browser's interval count; it is the
+    client's to send, so an answer also expires after ``TICK_SECONDS``."""
+    if tick is None:
+        return resolve(token)
+    if token:
+        who = ("k", token)
+    elif signed_in():
+        from flask_login import current_user
+
+        who = ("u", current_user.get_id())
+    else:
+        return None
+    store = get_store()
+    with _tick_lock:
+        if store.screen_scopes is None:
+            store.screen_scopes = OrderedDict()
+        found = store.screen_scopes.get((who, tick))
+    now = time.monotonic()
+    if found is not None and now - found[0] < TICK_SECONDS:
+        return found[1]
+    scope = resolve(token)  # raises when Postgres is down: nothing remembered
+    with _tick_lock:
+        store.screen_scopes[(who, tick)] = (now, scope)
+        while len(store.screen_scopes) > TICK_ENTRIES:
+            store.screen_scopes.popitem(last=False)
+    return scope
 
 
 def _dash_page_exists(path: str) -> bool:

@@ -31,6 +31,7 @@ class Store:
     stream_hub: Any = None  # stream.hub.Hub
     outbox_marks: Any = None  # analytics.live.marks.Marks
     ads_playlist: Any = None  # analytics.queries.ads: (monotonic time, playlist)
+    screen_scopes: Any = None  # dashboard.access: (who, tick) -> (monotonic time, scope), the wall's lookups
     analytics_paused_until: float = 0.0  # analytics.live.apply: live applies skipped until then (Redis failed)
     extras: dict = field(default_factory=dict)  # only analytics/alerts/follow.py still (its branch moves it)
     _objects: Any = None  # the object store of creatives, built on first use (store.objects)

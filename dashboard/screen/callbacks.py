@@ -31,11 +31,11 @@ HOT_SELLERS, STATIONS, ADS, TICKER = LIST_ROWS["hot"], LIST_ROWS["stations"], LI
 KIND = "wholesale"  # the wall shows station sales (API.md "Pages"; the original notes)
 
 
-def _scope(context):
+def _scope(context, tick):
     """The screen's scope, or PreventUpdate: signed out, a revoked link, or Postgres down
     (the KPI callback reports the last; the others just keep what they show)."""
     try:
-        scope = access.resolve((context or {}).get("token"))
+        scope = access.resolve_for_tick((context or {}).get("token"), tick)
     except Exception as exc:
         log.debug("screen scope unavailable: %s", exc)
         raise PreventUpdate from exc
@@ -79,7 +79,7 @@ def refresh_kpis(_n, context, last_updated, shown):
     store = get_store()
     try:
         token = (context or {}).get("token")
-        scope = access.resolve(token)
+        scope = access.resolve_for_tick(token, _n)
         if scope is None:  # blank the figures: they are no longer this browser's to see
             why = "此链接已失效 This screen link is no longer valid" if token else "已退出登录 Signed out: sign in again"
             return ["—"] * 8 + [no_update, why, "status status-down"] + [no_update] * 6
@@ -110,7 +110,7 @@ def refresh_kpis(_n, context, last_updated, shown):
           State(ids.CONTEXT, "data"), State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate")
 def refresh_retail(_n, context, shown):
     """Passenger (retail) sales under the station-sales tiles: the platform's only (a station sells to drivers)."""
-    scope = _scope(context)
+    scope = _scope(context, _n)
     if scope.station_id is not None:
         raise PreventUpdate
     try:
@@ -136,7 +136,7 @@ clientside_callback(
 @callback(Output(ids.SALES_7D, "figure"), _shown_output(), Input(ids.TICK, "n_intervals"),
           State(ids.CONTEXT, "data"), State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate")
 def refresh_chart(_n, context, shown):
-    scope = _scope(context)
+    scope = _scope(context, _n)
     try:
         points = queries.daily_series(get_store(), scope.scope, KIND, days=7)["points"]
     except Exception:
@@ -156,7 +156,7 @@ def refresh_chart(_n, context, shown):
     State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
 def refresh_hot_sellers(_n, period, context, shown):
-    scope = _scope(context)
+    scope = _scope(context, _n)
     try:
         ranking = queries.product_ranking(get_store(), KIND, period or "day", station_id=scope.station_id,
                                           by="amount", limit=HOT_SELLERS)
@@ -173,7 +173,7 @@ def refresh_hot_sellers(_n, period, context, shown):
     State(ids.SHOWN, "data"), prevent_initial_call="initial_duplicate",
 )
 def refresh_lists(_n, context, ticker_now, shown):
-    scope = _scope(context)
+    scope = _scope(context, _n)
     store = get_store()
     out = []
     for read in (

@@ -48,3 +48,31 @@ def test_station_kiosk_map_shows_only_its_station(api, client):
     screen = api.post("/screens", {"label": "Mine", "station_id": mine["id"]}).get_json()
     html = client.get(screen["url"] + "/map.html").get_data(as_text=True)
     assert "Mine Depot" in html and "Other Depot" not in html
+
+
+def test_a_walls_tick_looks_its_kiosk_link_up_once_and_the_next_tick_sees_a_revocation(api, app, store):
+    from sqlalchemy import event
+
+    from dashboard import access
+
+    station = api.station(name="Tick Depot")
+    screen = api.post("/screens", {"label": "Tick", "station_id": station["id"]}).get_json()
+    token = screen["url"].rsplit("/", 1)[1]
+    lookups = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "screens" in statement:
+            lookups.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", count)
+    try:
+        with app.test_request_context("/_dash-update-component", method="POST"):
+            scopes = [access.resolve_for_tick(token, 7) for _ in range(5)]  # the five callbacks of tick 7
+            assert len(lookups) == 1
+            assert {s.station_id for s in scopes} == {station["id"]}
+            assert api.delete(f"/screens/{screen['id']}").status_code == 204
+            lookups.clear()
+            assert access.resolve_for_tick(token, 8) is None  # the next tick looks again: revoked
+            assert len(lookups) == 1
+    finally:
+        event.remove(store.engine, "before_cursor_execute", count)
