@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 import analytics
 from analytics.rebuild import rebuild
 from app import create_app
@@ -39,7 +41,9 @@ def test_figures_catch_up_after_redis_was_down_and_come_back_after_a_flush(api, 
     assert_equal_to_truth(store, days=5)
 
 
-def test_catalogue_requests_succeed_with_redis_down_and_the_rebuild_indexes_them(api, store, settings):
+@pytest.mark.parametrize("catch_up", ["rebuild", "replay"])
+def test_catalogue_requests_succeed_with_redis_down_and_are_indexed_once_it_is_back(api, store, settings, catch_up):
+    """Catalogue changes go through the outbox: the replay indexes them as the rebuild does."""
     down = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port()}"}),
                       dashboard=False)
     offline = Api(down.test_client())
@@ -48,22 +52,12 @@ def test_catalogue_requests_succeed_with_redis_down_and_the_rebuild_indexes_them
     offline.stock(station["id"], [{"sku": "OFFLINE-1", "quantity": 3, "on_shelf": True}])
     get_store(down).close()
     assert analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5)["stations"] == []  # not on the map yet
-    rebuild(store)
+    assert analytics.queries.products_search(store, "offline", 5)["items"] == []
+    if catch_up == "rebuild":
+        rebuild(store)
+    else:
+        assert analytics.replay_outbox(store)["failed"] == 0
     assert [s["id"] for s in analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5, sku="OFFLINE-1")[
         "stations"]] == [station["id"]]
+    assert [s["id"] for s in analytics.queries.stations_nearby(store, 31.3, 121.5, 1, 5)["stations"]] == [station["id"]]
     assert [p["id"] for p in analytics.queries.products_search(store, "offline", 5)["items"]] == [product["id"]]
-
-
-def test_a_station_created_while_redis_is_down_is_on_the_map_after_the_replay(api, store, settings):
-    """Catalogue changes go through the outbox: Redis back, the replay indexes them (no rebuild)."""
-    down = create_app(settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{closed_port()}"}),
-                      dashboard=False)
-    offline = Api(down.test_client())
-    station = offline.station(lat=30.7, lng=121.1)  # asserts 201
-    product = offline.product(sku="REPLAYED-1", name="Replayed tea")
-    get_store(down).close()
-    assert analytics.queries.stations_nearby(store, 30.7, 121.1, 1, 5)["stations"] == []  # not on the map yet
-    assert analytics.queries.products_search(store, "replayed", 5)["items"] == []
-    assert analytics.replay_outbox(store)["failed"] == 0
-    assert [s["id"] for s in analytics.queries.stations_nearby(store, 30.7, 121.1, 1, 5)["stations"]] == [station["id"]]
-    assert [p["id"] for p in analytics.queries.products_search(store, "replayed", 5)["items"]] == [product["id"]]
