@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 import analytics
 from analytics import keys, periods
+from analytics.live import marks
 from ingest.purchases import PurchaseRequest, PurchaseSettlement
 from ingest.replenishments import Actor, ReplenishmentRequest, ReplenishmentSettlement, cancel_order
 from ingest.settlement import settle_one
@@ -67,6 +68,7 @@ def open_shop(api, store, stations: int = 2, drivers: int = 2) -> Shop:
         api.stock(station["id"], [{"sku": p["sku"], "quantity": 100000, "on_shelf": True} for p in products])
     driver_rows = [api.driver() for _ in range(drivers)]
     devices = [api.device(d["id"])["id"] for d in driver_rows]
+    marks.flush(store)  # the catalogue's events (applied by its requests) marked: the tests count their own
     return Shop(store, [s["id"] for s in station_rows], [p["sku"] for p in products],
                 [d["id"] for d in driver_rows], devices)
 
