@@ -58,6 +58,7 @@ def init_app(server: Flask) -> dash.Dash:
     ours = list(server.before_request_funcs.get(None, ()))
     app.init_app(server)
     hooks.pages_only(server, api_before, api_after, ours)
+    hooks.refuse_stale_callbacks(server, app)  # after the sign-in guard: a stranger still gets its 401
     # Pages are imported once; re-importing them on the next server would register
     # their callbacks again (Dash.enable_pages imports whenever pages_folder is set).
     app.pages_folder = ""

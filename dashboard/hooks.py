@@ -19,7 +19,9 @@ from __future__ import annotations
 
 import threading
 
-from flask import Flask, request
+from flask import Flask, Response, request
+
+from config.http import PROBLEM, problem_text
 
 PAGE_BLUEPRINTS = (None, "_dash_assets")
 
@@ -68,3 +70,29 @@ def pages_only(server: Flask, api_before: list, api_after: list, ours: list) -> 
         return response
 
     after[:] = [hook for hook in after if hook in api_after] + [pages_after]
+
+
+def refuse_stale_callbacks(server: Flask, app) -> None:
+    """A page loaded before a deploy (a wall that never reloads) sends callbacks this app no longer has, or
+    with other inputs; Dash answers those with a 500 (a KeyError or IndexError in its dispatch). They are
+    the page's fault, not the server's: a problem+json 400 that says to reload."""
+    path = app.config.requests_pathname_prefix + "_dash-update-component"
+
+    def check():
+        if request.method != "POST" or request.path != path:
+            return None
+        body = request.get_json(silent=True)
+        output = body.get("output") if isinstance(body, dict) else None
+        spec = app.callback_map.get(output) if isinstance(output, str) else None
+        if spec is not None and _counts_match(body, spec):
+            return None
+        return Response(problem_text(400, "Stale page", "This page's callbacks are not this server's: reload it."),
+                        400, mimetype=PROBLEM)
+
+    server.before_request(check)
+
+
+def _counts_match(body: dict, spec: dict) -> bool:
+    inputs, state = body.get("inputs") or [], body.get("state") or []
+    return (isinstance(inputs, list) and isinstance(state, list)
+            and len(inputs) == len(spec["inputs"]) and len(state) == len(spec["state"]))

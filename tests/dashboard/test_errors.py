@@ -69,3 +69,20 @@ def test_favicon_is_served_everywhere(client):
     assert response.data[:4] == b"\x00\x00\x01\x00"  # an ICO header
     index = client.get("/login").get_data(as_text=True)
     assert 'rel="icon"' in index
+
+
+def test_a_page_from_before_a_deploy_gets_a_400_to_reload_not_a_500(api, client):
+    """A wall left open across a deploy sends callbacks the new server lacks, or with other inputs."""
+    from tests.dashboard.dash_calls import _spec
+
+    console_user(api, role="admin", username="stale-admin")
+    sign_in(client, "stale-admin")
+    key, spec = _spec("kpi-today.children")
+    gone = {"output": "..kpi-gone.children..", "outputs": [{"id": "kpi-gone", "property": "children"}],
+            "inputs": [], "state": [], "changedPropIds": []}
+    fewer = {"output": key, "outputs": [], "inputs": [], "state": [], "changedPropIds": []}
+    for body in (gone, fewer, {"output": 7}, ["not", "an", "object"]):
+        reply = client.post("/_dash-update-component", json=body)
+        assert reply.status_code == 400 and reply.mimetype == "application/problem+json", (body, reply.status_code)
+        assert "reload" in reply.get_json()["detail"]
+    assert spec["inputs"]  # the stale body above really had too few inputs
