@@ -20,8 +20,12 @@ def polling_requests(kiosk: str) -> list[tuple]:
             self.request = ("POST", path, _dumps(json).encode(), {})
 
     context = {"token": kiosk}
-    calls = [(ids.KPI_TODAY + ".children", [1], [context, "—"]), (ids.SALES_7D + ".figure", [1], [context]),
-             (ids.HOT_SELLERS + ".children", [1, "day"], [context]), (ids.STATION_RANKING + ".children", [1], [context, []])]
+    shown: dict = {}  # the digests of what the page shows (none yet: every part is sent)
+    calls = [(ids.KPI_TODAY + ".children", [1], [context, "—", shown]),
+             (ids.RETAIL_TODAY + ".children", [1], [context, shown]),
+             (ids.SALES_7D + ".figure", [1], [context, shown]),
+             (ids.HOT_SELLERS + ".children", [1, "day"], [context, shown]),
+             (ids.STATION_RANKING + ".children", [1], [context, [], shown])]
     out = []
     for first, inputs, state in calls:
         capture = Capture()
@@ -45,4 +49,4 @@ async def polling(servers, host, port, kiosk: str, args, refresh_ms: int) -> dic
     after = servers.cpu_seconds()
     ok = tally.statuses.get(200, 0)
     cpu = {k: (after[k] - before[k]) / max(ok, 1) for k in ("app", "postgres", "redis")}
-    return {"per_wall": per_second, "rate": ok / elapsed, "cpu": cpu, "statuses": tally.statuses}
+    return {"per_wall": per_second, "callbacks": len(ticks), "rate": ok / elapsed, "cpu": cpu, "statuses": tally.statuses}

@@ -182,7 +182,7 @@ async def run(args) -> None:
         refresh_ms = int(os.environ.get("BUYFREE_SCREEN_REFRESH_MS", "1500"))
         poll = await polling(servers, host, port, kiosk, args, refresh_ms)
         ms = sum(poll["cpu"].values()) * 1000
-        print(f"polling walls today: {poll['per_wall']:.2f} requests/s per wall (4 callbacks every {refresh_ms} ms, the map "
+        print(f"polling walls today: {poll['per_wall']:.2f} requests/s per wall ({poll['callbacks']} callbacks every {refresh_ms} ms, the map "
               f"every 2 s); {ms:.2f} ms CPU per request (app {poll['cpu']['app'] * 1000:.2f} + postgres "
               f"{poll['cpu']['postgres'] * 1000:.2f} + redis {poll['cpu']['redis'] * 1000:.2f}); this server sustained "
               f"{poll['rate']:,.0f} requests/s (statuses {poll['statuses']})")

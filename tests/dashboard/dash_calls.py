@@ -12,6 +12,8 @@ def _spec(first_output: str) -> tuple[str, dict]:
 
     # Callbacks move from the global map into the app's once the app has served a request.
     for key, spec in {**GLOBAL_CALLBACK_MAP, **build_dash().callback_map}.items():
+        if "callback" not in spec:  # a clientside callback (the live wall's drawing): the browser runs it
+            continue
         outputs = spec["output"] if isinstance(spec["output"], list) else [spec["output"]]
         if f"{outputs[0].component_id}.{outputs[0].component_property}" == first_output:
             return key, spec

@@ -73,6 +73,7 @@ def test_favicon_is_served_everywhere(client):
 
 def test_a_page_from_before_a_deploy_gets_a_400_to_reload_not_a_500(api, client):
     """A wall left open across a deploy sends callbacks the new server lacks, or with other inputs."""
+    from dashboard import build_dash
     from tests.dashboard.dash_calls import _spec
 
     console_user(api, role="admin", username="stale-admin")
@@ -81,7 +82,9 @@ def test_a_page_from_before_a_deploy_gets_a_400_to_reload_not_a_500(api, client)
     gone = {"output": "..kpi-gone.children..", "outputs": [{"id": "kpi-gone", "property": "children"}],
             "inputs": [], "state": [], "changedPropIds": []}
     fewer = {"output": key, "outputs": [], "inputs": [], "state": [], "changedPropIds": []}
-    for body in (gone, fewer, {"output": 7}, ["not", "an", "object"]):
+    clientside = next(k for k, v in build_dash().callback_map.items() if "callback" not in v)
+    drawn_in_browser = {"output": clientside, "outputs": [], "inputs": [], "state": [], "changedPropIds": []}
+    for body in (gone, fewer, drawn_in_browser, {"output": 7}, ["not", "an", "object"]):
         reply = client.post("/_dash-update-component", json=body)
         assert reply.status_code == 400 and reply.mimetype == "application/problem+json", (body, reply.status_code)
         assert "reload" in reply.get_json()["detail"]
