@@ -20,10 +20,14 @@ def pem_text(value: str, *, private: bool) -> str:
     if "-----BEGIN" not in text:
         path = Path(text).expanduser()
         try:
-            if path.is_file():
+            is_file = path.is_file()
+        except OSError:  # bare base64 has '/' in it: a "name" over 255 characters is a key, not a file
+            is_file = False
+        if is_file:
+            try:
                 text = path.read_text(encoding="ascii")[:MAX_FILE_BYTES].strip()
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"cannot read the key file {path}: {exc}") from None
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ValueError(f"cannot read the key file {path}: {exc}") from None
     try:
         key = RSA.import_key(text if "-----BEGIN" in text else base64.b64decode(text, validate=True))
     except (ValueError, IndexError, TypeError, binascii.Error):

@@ -104,3 +104,12 @@ def test_an_app_id_needs_its_keys_and_notify_url(monkeypatch, tmp_path):
     settings = load_settings()
     assert settings.payments_configured and "BEGIN" in settings.alipay_public_key
     assert "PRIVATE" not in repr(settings)  # the key stays out of reprs and logs
+
+
+def test_a_bare_key_whose_base64_looks_like_a_long_path_is_read_as_a_key():
+    """Bare base64 has '/' in it; a stretch of over 255 characters between two of them made the
+    "is it a file?" check raise (File name too long) on about one random key in twenty."""
+    from config.keys import pem_text
+
+    with pytest.raises(ValueError, match="not an RSA public key"):  # judged as a key, not as a file
+        pem_text("MIIB" + "A" * 300 + "/AQAB", private=False)
