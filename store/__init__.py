@@ -33,7 +33,7 @@ class Store:
     ads_playlist: Any = None  # analytics.queries.ads: (monotonic time, playlist)
     screen_scopes: Any = None  # dashboard.access: (who, tick) -> (monotonic time, scope), the wall's lookups
     analytics_paused_until: float = 0.0  # analytics.live.apply: live applies skipped until then (Redis failed)
-    extras: dict = field(default_factory=dict)  # only analytics/alerts/follow.py still (its branch moves it)
+    alert_follower: Any = None  # analytics.alerts.follow.Follower
     _objects: Any = None  # the object store of creatives, built on first use (store.objects)
     closing: list = field(default_factory=list)  # callbacks run first by ``close`` (e.g. pending writes)
     committed: Committed = field(default_factory=Committed)  # the one hand-off after a commit (store.events)

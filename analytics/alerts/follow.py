@@ -96,12 +96,12 @@ _lock = threading.Lock()
 
 def follower(store, hand_off) -> Follower:
     """This process's follower for ``store`` (a forked worker starts its own thread)."""
-    current = store.extras.get("alert_follower")
+    current = store.alert_follower
     if current is None or current.pid != os.getpid() or current.closed:
         with _lock:
-            current = store.extras.get("alert_follower")
+            current = store.alert_follower
             if current is None or current.pid != os.getpid() or current.closed:
-                current = store.extras["alert_follower"] = Follower(store, hand_off)
+                current = store.alert_follower = Follower(store, hand_off)
                 store.on_close(current.close)
     return current
 
