@@ -3,7 +3,7 @@ and ``GET /ads/stats`` unchanged in shape."""
 from datetime import datetime, timezone
 
 from analytics import queries
-from tests.api.test_creatives import device_of, make_ad, upload
+from tests.api.creatives import device_of, make_ad, upload
 from tests.media import image
 
 

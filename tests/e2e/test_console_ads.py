@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from dashboard.console import ids
-from tests.api.test_creatives import device_of, make_ad, upload
+from tests.api.creatives import device_of, make_ad, upload
 from tests.e2e.screen_helpers import text_of, wait_for
 from tests.e2e.test_console import sign_in
 from tests.helpers import console_user

@@ -9,7 +9,7 @@ from commands.jobrunner import run_job
 from commands.scheduler import job_table
 from ingest.creatives import GRACE
 from store.models import Creative
-from tests.api.test_creatives import make_ad, upload
+from tests.api.creatives import make_ad, upload
 from tests.media import image
 from tests.objects import stored_names
 

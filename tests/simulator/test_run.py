@@ -23,7 +23,7 @@ def _figures(api) -> dict:
 
 
 def _ad_with_a_creative(api, client) -> dict:
-    from tests.api.test_creatives import make_ad, upload
+    from tests.api.creatives import make_ad, upload
     from tests.media import image
 
     ad = make_ad(api, title="Sim creative ad", expected=10**6)
