@@ -37,3 +37,15 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="module")
+def server(app, database_url, redis_url, tmp_path_factory):
+    """The app served as the product serves it (gunicorn; the live stream handed to the worker's hub),
+    on the test session's databases, for the live-stream browser tests."""
+    from tests.deploy.gunicorn_server import GunicornServer
+
+    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("gunicorn") / "log",
+                              BUYFREE_MAP_TILES="/screen/no-tiles/{z}/{x}/{y}.png").start()
+    yield gunicorn
+    gunicorn.stop()

@@ -9,19 +9,10 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from analytics.alerts import evaluate
-from tests.deploy.gunicorn_server import GunicornServer
 from tests.e2e.screen_helpers import wait_for
 from tests.helpers import PASSWORD, console_user
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server(app, database_url, redis_url, tmp_path_factory):
-    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("alerts") / "log",
-                              BUYFREE_MAP_TILES="/screen/no-tiles/{z}/{x}/{y}.png").start()
-    yield gunicorn
-    gunicorn.stop()
 
 
 def raise_and_hand_off(store):

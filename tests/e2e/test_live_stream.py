@@ -11,18 +11,9 @@ from datetime import datetime, timezone
 import pytest
 import requests
 
-from tests.deploy.gunicorn_server import GunicornServer
 from tests.e2e.screen_helpers import wait_for
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture(scope="module")
-def server(app, database_url, redis_url, tmp_path_factory):
-    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("live") / "log",
-                              BUYFREE_MAP_TILES="/screen/no-tiles/{z}/{x}/{y}.png").start()
-    yield gunicorn
-    gunicorn.stop()
 
 
 PROBE = """
