@@ -38,16 +38,16 @@ def dumps(value) -> str:
     return orjson.dumps(value).decode()
 
 
-def insert_sql(source: str) -> str:
-    """INSERT of the events in the JSON array ``source`` (``[{"kind", "payload"}]``), ids in array order."""
-    return ("INSERT INTO outbox (kind, payload) SELECT e->>'kind', e->'payload' "
+def insert_sql(source: str, *, published: bool = False) -> str:
+    """INSERT of the events in the JSON array ``source`` (``[{"kind", "payload"}]``), ids in array order;
+    ``published``: born published, for events of the live keyspace only (the relay never sees them)."""
+    column, value = (", published_at", ", now()") if published else ("", "")
+    return (f"INSERT INTO outbox (kind, payload{column}) SELECT e->>'kind', e->'payload'{value} "
             f"FROM jsonb_array_elements({source}) WITH ORDINALITY AS t(e, n) ORDER BY n RETURNING id")
 
 
 _INSERT = text(insert_sql("CAST(:events AS jsonb)"))
-_INSERT_INTERNAL = text("INSERT INTO outbox (kind, payload, published_at) SELECT e->>'kind', e->'payload', now() "
-                        "FROM jsonb_array_elements(CAST(:events AS jsonb)) WITH ORDINALITY AS t(e, n) "
-                        "ORDER BY n RETURNING id")
+_INSERT_INTERNAL = text(insert_sql("CAST(:events AS jsonb)", published=True))
 _CLAIM = text("SELECT id, kind, payload FROM outbox WHERE applied_at IS NULL AND attempts < :max "
               "ORDER BY id LIMIT :batch FOR UPDATE SKIP LOCKED")
 _MARK = text("UPDATE outbox SET applied_at = now() WHERE id = ANY(:ids) AND applied_at IS NULL")
