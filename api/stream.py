@@ -6,7 +6,9 @@ link's token as ``?kiosk=`` (its own scope only), or the console's session (an a
 any scope, a manager their station). Without ``scope`` a stream shows what its
 credential is for.
 
-Serving: a server that can take the connection over (``environ["buyfree.stream.handoff"]``,
+Serving: where a stream process runs (``BUYFREE_STREAM_SOCKET``, set by the web server that
+started it) a granted stream's connection is passed to it (``stream.handoff``). Otherwise a
+server that can take the connection over (``environ["buyfree.stream.handoff"]``,
 set by ``commands.gunicorn_worker``) is handed an ``accept(sock, head)`` callable in
 ``environ["buyfree.stream.accept"]`` and serves the stream from the hub's loop, holding
 no thread. Any other WSGI server gets a streaming body that holds one thread per
@@ -29,7 +31,7 @@ from api.schemas.common import ID_DIGITS, Query, Text
 from store import get_store, request_session
 from store.models import Station
 from store.tokens import hash_token
-from stream import hub_for, rights, sse
+from stream import hub_for, relay_for, rights, sse
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
@@ -51,10 +53,15 @@ EVENT = {"type": "object", "required": ["event", "data"], "properties": {  # one
 def stream(query: StreamQuery):
     """Live figures as Server-Sent Events: figures, sale, drivers, alert (a bearer token, ?kiosk= or the session)."""
     grant = _grant(query)
+    headers = dict(sse.HEADERS)
+    relay = relay_for(get_store())
+    if relay is not None and (request.method == "HEAD" or request.environ.get(HANDOFF)):
+        if request.method != "HEAD":  # the stream process answers 503 itself when it cannot hear Redis
+            request.environ[ACCEPT] = partial(relay.hand_over, grant)
+        return Response(status=200, headers=headers)
     hub = hub_for(get_store())
     if not hub.available:
         raise Unavailable("The live stream cannot reach Redis; retry shortly", headers={"Retry-After": "3"})
-    headers = dict(sse.HEADERS)
     if request.method == "HEAD":
         return Response(status=200, headers=headers)
     if request.environ.get(HANDOFF):

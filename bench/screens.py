@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import time
 
 from bench.servers import ADMIN_TOKEN
@@ -20,6 +21,7 @@ class Screens:
         self.arrivals: dict[str, list[float]] = {}
         self.ready = 0
         self.bytes = 0
+        self.by_event: dict[str, int] = {}  # bytes of each event kind at the sampled streams
         self.tasks: list[asyncio.Task] = []
         self.writers = []
 
@@ -51,6 +53,8 @@ class Screens:
             at = time.perf_counter()
             events, buffer = split(buffer + chunk)
             for name, _, data in events:
+                if sampled:
+                    self.by_event[name] = self.by_event.get(name, 0) + len(data)
                 if name == "figures" and not ready:
                     ready = True
                     self.ready += 1
@@ -85,7 +89,7 @@ class ScreenProcess:
 
     async def stop(self) -> tuple[dict, int]:
         self.conn.send("stop")
-        arrivals, read = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
+        arrivals, read, self.by_event, self.cpu = await asyncio.get_running_loop().run_in_executor(None, self.conn.recv)
         self.proc.join(30)
         return arrivals, read
 
@@ -96,7 +100,8 @@ def _screens_main(host: str, port: int, count: int, token: str, conn) -> None:
         await screens.open()
         conn.send("ready")
         await asyncio.get_running_loop().run_in_executor(None, conn.recv)
-        conn.send((screens.arrivals, screens.bytes))
+        times = os.times()
+        conn.send((screens.arrivals, screens.bytes, screens.by_event, times.user + times.system))
         screens.close()
 
     asyncio.run(watch())

@@ -5,7 +5,7 @@ to the commands that serve (``serve``, ``demo``); nothing here imports it.
 """
 from __future__ import annotations
 
-from commands import demo, rebuild, relay, scheduler, serve, simulate
+from commands import demo, rebuild, relay, scheduler, serve, simulate, stream
 
 __all__ = ["add_commands", "demo", "serve"]
 
@@ -14,6 +14,7 @@ COMMANDS = {
     "scheduler": (scheduler, "run the scheduler process (APScheduler)"),
     "rebuild": (rebuild, "rebuild every Redis figure from PostgreSQL"),
     "simulate": (simulate, "drive simulated traffic through the HTTP API"),
+    "stream": (stream, "serve the live streams the web workers hand over (started by the web server)"),
     "relay": (relay, "publish every committed event to RabbitMQ (BUYFREE_AMQP_URL)"),
 }
 

@@ -22,6 +22,7 @@ import tempfile
 from gunicorn.glogging import Logger as GunicornLogger
 
 from config.http import MAX_HEADER_LINE, MAX_HEADERS
+from commands import stream as stream_command
 from commands.gunicorn_worker import ThreadWorker
 from config import Settings, SettingsError, load_settings
 from config.embedded import export_urls
@@ -64,6 +65,7 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "control_socket_disable": True,
         "proc_name": "buyfree-web",
         "on_starting": on_starting,
+        "on_exit": on_exit,
         "child_exit": child_exit,
         "post_worker_init": post_worker_init,
         "worker_exit": worker_exit,
@@ -88,11 +90,19 @@ def on_starting(server) -> None:
         settings.require_secrets()
         # One set of embedded servers for all workers, started here and handed down by URL
         # (an installation without them, the image, stops here asking for the URLs).
-        export_urls(settings)
+        settings = export_urls(settings)
     except SettingsError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     prepare_metrics_dir()
+    server.buyfree_streams = stream_command.start_beside(settings)
+
+
+def on_exit(server) -> None:
+    """The arbiter stops: the stream process with it (its screens reconnect to the next server)."""
+    beside = getattr(server, "buyfree_streams", None)
+    if beside is not None:
+        beside.stop()
 
 
 def prepare_metrics_dir() -> None:

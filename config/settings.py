@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     stream_coalesce_ms: int = Field(200, ge=20, le=5000, description="Live stream: at most one figures event per scope this often")
     stream_heartbeat_seconds: float = Field(15, gt=0, le=300, description="Live stream: a comment line this often keeps proxies from closing it")
     stream_recheck_seconds: float = Field(2, gt=0, le=60, description="Live stream: how often open streams' rights are checked again")
+    stream_process: bool = Field(True, description="Live stream: the web server starts a process of its own for the streams (else each worker serves its own)")
+    stream_socket: Path | None = Field(None, description="Live stream: the stream process's Unix socket (default: a new one each time the web server starts)")
     screen_rotate_seconds: int = Field(15, ge=0, le=3600, description="A kiosk wall turns its hot sellers' period (day, week, ...) this often; 0: never")
     secure_cookies: bool = Field(False, description="Mark session cookies Secure (behind HTTPS)")
     session_hours: int = Field(12, ge=1, le=24 * 30, description="Console sign-in lifetime")

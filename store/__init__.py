@@ -29,6 +29,7 @@ class Store:
     # so the fields are untyped here; the owner module names the type):
     alipay: Any = None  # ingest.alipay.AlipayClient
     stream_hub: Any = None  # stream.hub.Hub
+    stream_relay: Any = None  # stream.handoff.Relay
     outbox_marks: Any = None  # analytics.live.marks.Marks
     ads_playlist: Any = None  # analytics.queries.ads: (monotonic time, playlist)
     screen_scopes: Any = None  # dashboard.access: (who, tick) -> (monotonic time, scope), the wall's lookups

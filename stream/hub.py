@@ -26,6 +26,10 @@ from stream.sinks import QueueSink, SocketSink
 from stream.state import ALL_PARTS, ScopeState, Stream
 
 log = logging.getLogger(__name__)
+# The newest sale lines a window sends (at most 20 a second at the default 200 ms): more than a
+# person reads off a ticker, and at hundreds of sales a second every line to every screen was half
+# the stream's bytes (bench/stream.py). A screen that joins still gets the ticker's 12.
+SALES_PER_WINDOW = 4
 REFRESH_SECONDS = 30.0  # figures nothing announces (the day's turn, pickups, wait times) change this often
 
 
@@ -208,7 +212,7 @@ class Hub:
         event_id, out = str(self.last_id), []
         if "ticker" in result:
             known = {line["id"] for line in state.ticker}
-            fresh = [line for line in result["ticker"] if line["id"] not in known]
+            fresh = [line for line in result["ticker"] if line["id"] not in known][:SALES_PER_WINDOW]
             state.ticker = result["ticker"]
             out += [sse.event("sale", event_id, line) for line in reversed(fresh)]  # oldest first
         if result.get("figures") is not None and result["sameness"] != state.sameness:

@@ -161,3 +161,30 @@ def test_openapi_describes_the_stream(client):
     op = client.get("/api/v1/openapi.json").get_json()["paths"]["/api/v1/stream"]["get"]
     assert {p["name"] for p in op["parameters"] if p["in"] == "query"} == {"scope", "kiosk"}
     assert "text/event-stream" in op["responses"]["200"]["content"]
+
+
+def test_a_burst_of_sales_sends_the_newest_few_lines_and_a_new_screen_the_whole_ticker(live_server, world, api):
+    """20 passenger sales uploaded at once land in one window: the open wall gets the newest
+    ``SALES_PER_WINDOW`` lines of them, not 20 (nobody reads 100 lines a second off a ticker), and a
+    wall that joins afterwards gets the ticker's 12 newest."""
+    from stream.hub import SALES_PER_WINDOW
+
+    wall = open_stream(live_server, "", bearer(ADMIN_TOKEN))
+    wall.wait_for(lambda name, data: name == "figures", what="the figures at once")
+    now = datetime.now(timezone.utc)
+    entries = [{"idempotency_key": f"burst-{n}", "occurred_at": now.isoformat(),
+                "items": [{"sku": world["cola"]["sku"], "quantity": 1}],
+                "payment": {"method": "cash", "reference": f"burst-{n}"}} for n in range(20)]
+    reply = api.post("/purchases/batch", {"purchases": entries}, token=world["device"]["api_key"])
+    assert reply.status_code == 200, reply.get_json()
+    ids = [result["id"] for result in reply.get_json()["results"]]
+    wall.wait_for(lambda name, data: name == "figures" and data["retail"]["today"]["orders"] == 20,
+                  what="the figures with the 20 sales")
+    lines = [data["id"] for name, _, data in wall.received if name == "sale" and data["id"] in ids]
+    assert 1 <= len(lines) <= SALES_PER_WINDOW and ids[-1] in lines
+    wall.close()
+    joining = open_stream(live_server, "", bearer(ADMIN_TOKEN))
+    joining.wait_for(lambda name, data: name == "figures", what="the figures at once")
+    joining.wait_for(lambda name, data: name == "sale" and data["id"] == ids[-1], what="the newest line")
+    assert len([1 for name, _, _ in joining.received if name == "sale"]) == 12
+    joining.close()

@@ -19,10 +19,12 @@ def test_the_demo_has_a_believable_past_and_the_simulator_drives_the_seeded_flee
 
     summary = queries.summary(store, "platform", "wholesale")
     amounts = [summary[p]["amount_cents"] for p in ("today", "week", "month", "year", "total")]
-    assert amounts[0] > 0 and amounts[-1] > max(amounts[:3])  # thirty days hold more than any month so far
+    assert amounts[-1] > max(amounts[:3])  # thirty days hold more than any month so far
     assert amounts[0] <= amounts[1] and amounts[2] <= amounts[3] <= amounts[4]
+    if datetime.now(store.settings.tz).hour >= 6:  # by breakfast the stations have sold; just after
+        assert amounts[0] > 0  # midnight (business time) today may still be empty, as on a real wall
     bars = [p["amount_cents"] for p in queries.daily_series(store, "platform", "wholesale", days=7)["points"]]
-    assert all(bars) and len(set(bars)) >= 5  # seven days, seven different bars
+    assert all(bars[:-1]) and len(set(bars[:-1])) >= 5  # six whole days before today, each its own bar
     assert queries.product_ranking(store, "wholesale", "total", limit=10)["items"]
     assert len(queries.station_ranking(store, "total", limit=20)["items"]) >= 6
 
