@@ -13,6 +13,7 @@ from analytics import keys
 from api.metrics import register_gauge
 from api.ops import add_ready
 from store import get_store, jobruns, outbox
+from stream.handoff import process_state
 
 REBUILD_JOB = "self_heal"  # the job that rebuilds Redis when its marker is missing
 DRIFT_JOBS = ("reconcile", "day_roll")  # jobs whose detail carries a "drifted" count
@@ -84,7 +85,7 @@ def _timestamp(value):
 def init_app(app) -> None:
     """/readyz's scheduler readings and the scrape-time gauges, on this app."""
     for name, read in (("outbox_backlog", outbox_backlog), ("relay_backlog", relay_backlog), ("jobs", jobs_status),
-                       ("rebuild", rebuild_status)):
+                       ("rebuild", rebuild_status), ("stream", process_state)):
         add_ready(app, name, read)
     register_gauge(app, "buyfree_outbox_backlog", "Outbox events committed but not yet applied to Redis",
                    lambda app: outbox_backlog(get_store(app)))

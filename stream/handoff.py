@@ -92,6 +92,23 @@ def relay_for(store) -> Relay | None:
     return store.stream_relay
 
 
+def process_state(store) -> str:
+    """For /readyz: ``process`` (the stream process takes hand-offs), ``down`` (configured but not
+    answering: each worker serves its own streams meanwhile) or ``workers`` (none configured)."""
+    path = store.settings.stream_socket
+    if path is None:
+        return "workers"
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        probe.settimeout(1.0)
+        probe.connect(str(path))
+        return "process"
+    except OSError:
+        return "down"
+    finally:
+        probe.close()
+
+
 UNAVAILABLE = problem_text(503, "Unavailable", "The live stream cannot reach Redis; retry shortly").encode()
 REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: %s\r\nContent-Length: %d\r\nRetry-After: 3\r\n"
            b"Connection: close\r\n\r\n%s" % (PROBLEM.encode(), len(UNAVAILABLE), UNAVAILABLE))

@@ -8,6 +8,12 @@ def test_readyz_ok(client):
     assert response.status_code == 200
     body = response.get_json()
     assert {k: body[k] for k in ("status", "postgres", "redis")} == {"status": "ok", "postgres": "ok", "redis": "ok"}
+    assert body["stream"] == "workers"  # no stream process beside this app: each process serves its own
+
+
+def test_readyz_says_when_the_configured_stream_process_does_not_answer(settings, tmp_path):
+    app = create_app(settings.model_copy(update={"stream_socket": tmp_path / "nobody.sock"}), dashboard=False)
+    assert app.test_client().get("/readyz").get_json()["stream"] == "down"  # the workers serve streams meanwhile
 
 
 

@@ -56,6 +56,7 @@ def test_the_streams_are_held_by_the_stream_process_not_the_workers(server, api)
             s.wait_for(lambda name, data: name == "figures", what="the figures at once")
         pids = children(server)
         assert len(pids["stream"]) == 1 and len(pids["web"]) == 2
+        assert requests.get(server.base + "/readyz", timeout=5).json()["stream"] == "process"
         held = [c for c in psutil.Process(pids["stream"][0]).net_connections("tcp") if c.status == "ESTABLISHED"
                 and c.laddr.port == server.port]
         assert len(held) >= len(streams)
@@ -95,6 +96,8 @@ def test_a_stream_process_that_dies_is_started_again_and_screens_reconnect(serve
     stream.close()
     wait_until(lambda: children(server)["stream"] and children(server)["stream"] != [old], 15,
                "a new stream process")
+    wait_until(lambda: requests.get(server.base + "/readyz", timeout=5).json()["stream"] == "process", 15,
+               "/readyz: the stream process is back")
     again = wait_until(lambda: _opened(server), 15, "a new stream served")
     try:
         again.wait_for(lambda name, data: name == "figures", what="figures from the new process")
