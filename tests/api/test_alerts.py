@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -90,7 +91,9 @@ def test_restock_suggestions_follow_the_sales_history(fleet, api, store):
         fleet.pickup(order["orders"][0]["id"])
     # sales: inside the 28 closed days, before them (not counted), and today (not closed: not counted)
     sales = [(1, a, 3), (2, a, 4), (27, a, 2), (28, a, 9), (29, a, 1), (0, a, 5), (3, b, 1), (10, c, 2)]
-    fleet.purchase_batch(device, [(business_day(days, 12).isoformat(), [(sku, q)]) for days, sku, q in sales])
+    noon_or_now = min(12, datetime.now(ZoneInfo("Asia/Shanghai")).hour)  # today's sale is not in the future
+    fleet.purchase_batch(device, [(business_day(days, 12 if days else noon_or_now).isoformat(), [(sku, q)])
+                                  for days, sku, q in sales])
     # the stations: s0 has none of a left, s2 has a off the shelf; b everywhere
     s0, s1, s2 = (s["id"] for s in fleet.stations)
     api.stock(s0, [{"sku": a, "quantity": 0, "on_shelf": True}])
