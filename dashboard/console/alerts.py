@@ -1,8 +1,10 @@
 """``/console/alerts``: the open alerts of the manager's station (every alert for an admin), newest
-first, each with an acknowledge button; the menu's badge counts them (``shell.frame``)."""
+first, each with an acknowledge button; the menu's badge counts them (``shell.frame``). The list is
+read again when the page's stream brings an alert message or comes back after a gap, so an alert
+opened or resolved elsewhere shows without a reload."""
 from __future__ import annotations
 
-from dash import ALL, Input, Output, State, callback, ctx, html, no_update
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 
 from analytics import alerts
 from analytics.alerts import table
@@ -62,23 +64,33 @@ def layout(**_query):
     items = open_alerts(auth.current_station_scope())
     return shell.frame(
         user, "/console/alerts",
-        html.Div([html.H1("预警 Alerts"), html.Span(f"{len(items)} 条未解决 open", id=ids.ALERTS_COUNT)],
+        html.Div([html.H1("预警 Alerts"), html.Span(count(items), id=ids.ALERTS_COUNT)],
                  className="c-page-head"),
         html.Div(rows(items), id=ids.ALERTS_TABLE, className="c-panel"),
         html.Div(id=ids.ALERTS_STATUS, role="status"),
+        dcc.Store(id=ids.ALERTS_LIVE),
+        stream_targets={"alert": ids.ALERTS_LIVE, "status": ids.ALERTS_LIVE},  # a message, or back after a gap
     )
 
 
-@callback(Output(ids.ALERTS_TABLE, "children"), Output(ids.ALERTS_STATUS, "children"),
-          Input({"type": ids.ALERT_ACK, "alert": ALL}, "n_clicks"), State(ids.ALERTS_TABLE, "id"),
-          prevent_initial_call=True)
-def acknowledge(clicks, _table):
-    if not ctx.triggered_id or not any(clicks or ()):
-        return no_update, no_update
+@callback(Output(ids.ALERTS_TABLE, "children"), Output(ids.ALERTS_COUNT, "children"),
+          Output(ids.ALERTS_STATUS, "children"), Input({"type": ids.ALERT_ACK, "alert": ALL}, "n_clicks"),
+          Input(ids.ALERTS_LIVE, "data"), prevent_initial_call=True)
+def acknowledge(clicks, _live):
     station = auth.current_station_scope()
+    if ctx.triggered_id == ids.ALERTS_LIVE:
+        items = open_alerts(station)
+        return rows(items), count(items), no_update
+    if not ctx.triggered_id or not any(clicks or ()):
+        return no_update, no_update, no_update
     try:
         alerts.acknowledge(get_store(), int(ctx.triggered_id["alert"]), station)
         status = "已确认 Acknowledged: it stays listed until its condition clears."
     except AnalyticsError as exc:
         status = exc.detail
-    return rows(open_alerts(station)), status
+    items = open_alerts(station)
+    return rows(items), count(items), status
+
+
+def count(items: list[dict]) -> str:
+    return f"{len(items)} 条未解决 open"

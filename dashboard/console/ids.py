@@ -32,6 +32,7 @@ CREATIVE_FILE, CREATIVE_FILE_SLOT, CREATIVE_UPLOAD, CREATIVE_PROGRESS, CREATIVE_
 REPORT_PREVIEW = "report-preview"
 # alerts (/console/alerts) and the menu's badge
 ALERTS_TABLE, ALERTS_COUNT, ALERTS_STATUS, ALERTS_BADGE = "alerts-table", "alerts-count", "alerts-status", "alerts-badge"
+ALERTS_LIVE = "alerts-live"  # the page's stream: an alert message or a reconnect -> the list is read again
 ALERT_ACK = "alert-ack"  # pattern id {"type": ..., "alert": id}
 # the restock suggestions beside a device's stock (/console/devices)
 DEVICES_RESTOCK = "devices-restock"

@@ -32,7 +32,9 @@ def _nav_link(href: str, label: str, active: str, badge=None):
     return dcc.Link(label, href=href, className=class_name)
 
 
-def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
+def frame(user: auth.ConsoleUser, active: str, *children, stream_targets: dict | None = None) -> html.Div:
+    """The console's page: menu, badge, ``children``; ``stream_targets``: Dash store ids the page's
+    stream events land in (assets/live.js), beside the badge's own use of that stream."""
     badge = alert_badge(user)
     links = [_nav_link(href, label, active, badge if href == "/console/alerts" else None)
              for href, label in nav_items(user)]
@@ -43,7 +45,7 @@ def frame(user: auth.ConsoleUser, active: str, *children) -> html.Div:
     return html.Div([
         html.Header([html.Span("BuyFree", className="c-brand"), html.Nav(links), html.Span(who, className="c-who"),
                      signout], className="console-head"),
-        html.Main(list(children), className="console-main"), *_alert_stream(active),
+        html.Main(list(children), className="console-main"), *_alert_stream(active, stream_targets or {}),
     ], className="console")
 
 
@@ -69,12 +71,12 @@ def alert_badge(user: auth.ConsoleUser):
                      **{"data-alerts": json.dumps(brief), "data-count": str(total)})
 
 
-def _alert_stream(active: str) -> list:
+def _alert_stream(active: str, targets: dict) -> list:
     """The session's stream for the badge, on pages that have none of their own (the desk has one)."""
     if active == "/console":
         return []
     return [html.Span(id="console-alert-stream", hidden=True,
-                      **{"data-stream-url": "/api/v1/stream", "data-stream-targets": "{}"})]
+                      **{"data-stream-url": "/api/v1/stream", "data-stream-targets": json.dumps(targets)})]
 
 
 def notice(title: str, text: str, link: tuple[str, str] | None = None) -> html.Div:

@@ -35,7 +35,7 @@ def render(client, path):
 
 def ack(client, alert_id):
     value = [({"type": ids.ALERT_ACK, "alert": alert_id}, 1)]
-    return call(client, f"{ids.ALERTS_TABLE}.children", [value], [ids.ALERTS_TABLE],
+    return call(client, f"{ids.ALERTS_TABLE}.children", [value, None],
                 changed=f"{pattern_id(alert=alert_id, type=ids.ALERT_ACK)}.n_clicks")
 
 
@@ -52,6 +52,23 @@ def test_a_manager_sees_the_own_alerts_with_a_badge_and_acknowledges_them(client
     done = outputs(ack(client, low["alert_a"]))
     assert "Acknowledged" in str(done[f"{ids.ALERTS_TABLE}.children"])
     assert [x["id"] for x in api.get("/alerts?status=acknowledged").get_json()["items"]] == [low["alert_a"]]
+
+
+def test_the_alerts_page_reads_its_list_again_when_its_stream_brings_an_alert(client, api, store, low):
+    """An alert resolved elsewhere while the page is open: the stream's message (live.js puts it in the
+    page's store) redraws the table and its count, with no reload and no click."""
+    user = console_user(api, station_id=low["a"]["id"])
+    sign_in(client, user["username"])
+    rendered = render(client, "/console/alerts")
+    assert f"alert-row-{low['alert_a']}" in rendered and "1 条未解决" in rendered
+    assert ids.ALERTS_LIVE in rendered  # the page's store, which its stream feeds
+    api.stock(low["a"]["id"], [{"sku": low["cola"]["sku"], "quantity": 100, "on_shelf": True}])
+    evaluate(store, datetime.now(timezone.utc), kinds=("station_stock_low",))  # restocked: the alert clears
+    live = outputs(call(client, f"{ids.ALERTS_TABLE}.children", [[], {"items": [{"kind": "alert"}]}],
+                        changed=f"{ids.ALERTS_LIVE}.data"))
+    assert f"alert-row-{low['alert_a']}" not in str(live[f"{ids.ALERTS_TABLE}.children"])
+    assert "All is well" in str(live[f"{ids.ALERTS_TABLE}.children"])
+    assert live[f"{ids.ALERTS_COUNT}.children"] == "0 条未解决 open"
 
 
 def test_the_devices_page_shows_restock_suggestions_beside_the_stock(client, api, low):

@@ -30,6 +30,22 @@ def badge(browser) -> str | None:
                                   "return e && !e.hidden ? e.textContent : null;")
 
 
+def manager_opens(api, server, browser, station, path: str) -> None:
+    """The station's manager signs in on ``path`` and waits for the page's stream to be live."""
+    manager = console_user(api, station_id=station["id"])
+    browser.delete_all_cookies()
+    browser.get(server.base + path)
+    wait_for(lambda: "/login" in browser.current_url, message="the sign-in form")
+    browser.find_element(By.NAME, "username").send_keys(manager["username"])
+    password = browser.find_element(By.NAME, "password")
+    password.send_keys(PASSWORD)
+    password.submit()
+    wait_for(lambda: browser.current_url.endswith(path), message=f"back on {path}")
+    wait_for(lambda: browser.execute_script(
+        "var e = document.getElementById('console-alert-stream'); return e && e.getAttribute('data-stream-state');")
+        == "live", timeout=20, message="the console's stream live")
+
+
 def test_the_wall_strip_follows_alerts_on_the_stream(api, store, server, browser):
     station = api.station(name="Strip depot")
     cola = api.product(name="Strip cola")
@@ -55,18 +71,7 @@ def test_the_console_badge_follows_alerts_on_the_stream(api, store, server, brow
     station = api.station(name="Badge depot")
     cola = api.product(name="Badge cola")
     api.stock(station["id"], [{"sku": cola["sku"], "quantity": 30, "on_shelf": True}])
-    manager = console_user(api, station_id=station["id"])
-    browser.delete_all_cookies()
-    browser.get(server.base + "/console/orders")
-    wait_for(lambda: "/login" in browser.current_url, message="the sign-in form")
-    browser.find_element(By.NAME, "username").send_keys(manager["username"])
-    password = browser.find_element(By.NAME, "password")
-    password.send_keys(PASSWORD)
-    password.submit()
-    wait_for(lambda: browser.current_url.endswith("/console/orders"), message="back on the orders page")
-    wait_for(lambda: browser.execute_script(
-        "var e = document.getElementById('console-alert-stream'); return e && e.getAttribute('data-stream-state');")
-        == "live", timeout=20, message="the console's stream live")
+    manager_opens(api, server, browser, station, "/console/orders")
     assert badge(browser) is None
 
     api.stock(station["id"], [{"sku": cola["sku"], "quantity": 3, "on_shelf": True}])
@@ -77,3 +82,24 @@ def test_the_console_badge_follows_alerts_on_the_stream(api, store, server, brow
     api.stock(station["id"], [{"sku": cola["sku"], "quantity": 30, "on_shelf": True}])
     raise_and_hand_off(store)
     wait_for(lambda: badge(browser) is None, message="the badge gone with the resolution")
+
+
+def test_the_console_alerts_table_follows_alerts_on_the_stream(api, store, server, browser):
+    """The manager keeps /console/alerts open: a new alert of the station gets its row, and the row
+    goes when the alert resolves, without a reload (a reload would lose the marker set below)."""
+    station = api.station(name="Table depot")
+    cola = api.product(name="Table cola")
+    api.stock(station["id"], [{"sku": cola["sku"], "quantity": 30, "on_shelf": True}])
+    manager_opens(api, server, browser, station, "/console/alerts")
+    browser.execute_script("window.bfNoReload = true;")
+    rows = "return document.querySelectorAll('#alerts-table tr[id^=alert-row-]').length;"
+    assert browser.execute_script(rows) == 0
+
+    api.stock(station["id"], [{"sku": cola["sku"], "quantity": 3, "on_shelf": True}])
+    raise_and_hand_off(store)
+    wait_for(lambda: browser.execute_script(rows) == 1, message="the new alert's row")
+    assert "1 条未解决" in browser.find_element(By.ID, "alerts-count").text
+    api.stock(station["id"], [{"sku": cola["sku"], "quantity": 30, "on_shelf": True}])
+    raise_and_hand_off(store)
+    wait_for(lambda: browser.execute_script(rows) == 0, message="the row gone with the resolution")
+    assert browser.execute_script("return window.bfNoReload === true;")  # the same page all along
