@@ -43,18 +43,23 @@ class Follower:
         self.due: dict[str, set] = {}
         self.lock = threading.Lock()
         self.flushing = threading.Lock()  # a flush waits for one under way: after it, what was added is done
-        self.wake = threading.Event()
+        self.wake = threading.Event()  # something was added
+        self.stopped = threading.Event()  # closed: cuts the gathering window short
         self.closed = False
         self.thread = threading.Thread(target=self._run, name="alert-follower", daemon=True)
         self.thread.start()
 
     def add(self, events) -> None:
-        due = subjects_of(events)
+        self.add_due(subjects_of(events))
+
+    def add_due(self, due: dict[str, set]) -> None:
+        """Collect ``subjects_of`` some events for the next flush."""
         if due:
             with self.lock:
                 for kind, subjects in due.items():
                     self.due.setdefault(kind, set()).update(subjects)
-            self.wake.set()
+            if not self.wake.is_set():  # set already while the window gathers: no need to notify again
+                self.wake.set()
 
     def flush(self) -> None:
         with self.flushing:
@@ -78,29 +83,34 @@ class Follower:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
+            self.stopped.set()
             self.wake.set()
             self.flush()
 
     def _run(self) -> None:
         while not self.closed:
             self.wake.wait()
-            self.wake.clear()
             if self.closed:
                 return
-            self.wake.wait(FLUSH_SECONDS)  # gather what the next few commits bring
+            # Gather what the next commits bring. Not on ``wake``: the next add sets it at once, and
+            # under steady traffic every second or third purchase was an evaluation of its own.
+            self.stopped.wait(FLUSH_SECONDS)
+            self.wake.clear()  # before the flush takes ``due``: an add after that wakes the next round
             self.flush()
 
 
 _lock = threading.Lock()
+_pid = [os.getpid()]  # this process's, kept by a fork hook rather than a system call per commit
+os.register_at_fork(after_in_child=lambda: _pid.__setitem__(0, os.getpid()))
 
 
 def follower(store, hand_off) -> Follower:
     """This process's follower for ``store`` (a forked worker starts its own thread)."""
     current = store.alert_follower
-    if current is None or current.pid != os.getpid() or current.closed:
+    if current is None or current.pid != _pid[0] or current.closed:
         with _lock:
             current = store.alert_follower
-            if current is None or current.pid != os.getpid() or current.closed:
+            if current is None or current.pid != _pid[0] or current.closed:
                 current = store.alert_follower = Follower(store, hand_off)
                 store.on_close(current.close)
     return current
@@ -108,10 +118,12 @@ def follower(store, hand_off) -> Follower:
 
 def register(store) -> None:
     """Follow ``store.committed`` (the one registration, beside the live apply's): the events' subjects
-    are collected for this process's follower; its alert events are published the same way (and, having
-    no triggers, come back to it for nothing)."""
+    are collected for this process's follower (started by the first event with any); its alert events
+    are published the same way (and, having no triggers, come back to it for nothing)."""
     def collect(events) -> None:
         if store.settings.alerts_after_commit:
-            follower(store, lambda s, alert_events: s.committed.publish(alert_events)).add(events)
+            due = subjects_of(events)
+            if due:
+                follower(store, lambda s, alert_events: s.committed.publish(alert_events)).add_due(due)
 
     store.committed.follow("alerts", collect)

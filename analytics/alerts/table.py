@@ -45,16 +45,26 @@ _NOTHING_HOLDS = "SELECT NULL::text AS subject_id, NULL::int AS station_id, NULL
 _STATEMENTS: dict[tuple[str, bool], object] = {}
 
 
+def apply_rules(session: Session, rules, settings, now, subjects: dict | None = None) -> list[tuple[str, dict]]:
+    """``apply_rule`` for each of ``rules`` (``subjects``: rule kind -> its subject ids, else all),
+    with the business zone set once for the transaction."""
+    session.execute(text(periods.SESSION_ZONE), {"tz": settings.timezone})  # detail times in the business zone
+    changes = []
+    for rule in rules:
+        changes += apply_rule(session, rule, settings, now, (subjects or {}).get(rule.kind))
+    return changes
+
+
 def apply_rule(session: Session, rule: Rule, settings, now, subjects: list | None = None) -> list[tuple[str, dict]]:
     """Open what holds and is not open, resolve what is open and no longer holds (within ``subjects``
-    when given); returns ``[(event kind, alert), ...]`` for the caller to write to the outbox."""
+    when given); returns ``[(event kind, alert), ...]`` for the caller to write to the outbox. The
+    transaction's zone is the business zone (``apply_rules``)."""
     params = rule.params(settings, now)
     holds = params is not None
     key = (rule.kind, holds)
     if key not in _STATEMENTS:
         sql = _apply_sql(rule if holds else Rule(rule.kind, rule.severity, rule.subject, _NOTHING_HOLDS, rule.clears))
         _STATEMENTS[key] = text(sql)
-    session.execute(text(periods.SESSION_ZONE), {"tz": settings.timezone})  # detail times in the business zone
     rows = session.execute(_STATEMENTS[key], {
         **(params or {}), "kind": rule.kind, "severity": rule.severity, "subject_type": rule.subject, "now": now,
         "subjects": [str(s) for s in subjects] if subjects is not None else None}).mappings().all()
