@@ -27,7 +27,10 @@ def children(server) -> dict[str, list[int]]:
     """The arbiter's children by kind: ``stream`` (the stream process) and ``web`` (the workers)."""
     out: dict[str, list[int]] = {"stream": [], "web": []}
     for child in psutil.Process(server.proc.pid).children():
-        out["stream" if "stream" in child.cmdline() else "web"].append(child.pid)
+        try:
+            out["stream" if "stream" in child.cmdline() else "web"].append(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):  # a killed child not reaped yet: gone
+            continue
     return out
 
 
