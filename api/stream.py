@@ -32,6 +32,7 @@ from store import get_store, request_session
 from store.models import Station
 from store.tokens import hash_token
 from stream import hub_for, relay_for, rights, sse
+from stream.hub import DEAF
 
 bp = Blueprint("stream", __name__, url_prefix="/api/v1")
 HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
@@ -61,7 +62,7 @@ def stream(query: StreamQuery):
         return Response(status=200, headers=headers)
     hub = hub_for(get_store())
     if not hub.available:
-        raise Unavailable("The live stream cannot reach Redis; retry shortly", headers={"Retry-After": "3"})
+        raise Unavailable(DEAF, headers={"Retry-After": "3"})
     if request.method == "HEAD":
         return Response(status=200, headers=headers)
     if request.environ.get(HANDOFF):

@@ -26,7 +26,7 @@ from concurrent.futures import Future
 from gunicorn.http import wsgi
 from gunicorn.workers import gthread
 
-from config.http import PROBLEM, problem_text
+from config.http import problem_reply
 
 STREAM_PATH = "/api/v1/stream"
 HANDOFF, ACCEPT = "buyfree.stream.handoff", "buyfree.stream.accept"
@@ -95,7 +95,5 @@ class ProblemSocket:
         match = _STATUS.match(data)
         if match is None:
             return self._sock.sendall(data)
-        status, reason = int(match[1]), match[2].decode("latin-1")
-        body = problem_text(status, reason, DETAILS.get(status)).encode()
-        self._sock.sendall(b"HTTP/1.1 %d %s\r\nConnection: close\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n"
-                           % (status, match[2], PROBLEM.encode(), len(body)) + body)
+        status = int(match[1])
+        self._sock.sendall(problem_reply(status, match[2].decode("latin-1"), DETAILS.get(status)))

@@ -28,3 +28,13 @@ def problem_text(status: int, title: str, detail: str | None = None, errors=None
     if errors:
         body["errors"] = errors
     return json.dumps(body)
+
+
+def problem_reply(status: int, reason: str, detail: str | None = None, title: str | None = None,
+                  headers=()) -> bytes:
+    """A whole HTTP/1.1 reply carrying the problem document, then the connection's end: for code
+    that answers on a socket itself (the server's own refusals, the stream process's)."""
+    body = problem_text(status, title or reason, detail).encode()
+    extra = "".join(f"{name}: {value}\r\n" for name, value in headers)
+    return (f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: {PROBLEM}\r\n"
+            f"Content-Length: {len(body)}\r\n{extra}\r\n").encode("latin-1") + body

@@ -24,8 +24,9 @@ import threading
 
 import orjson
 
-from config.http import PROBLEM, problem_text
+from config.http import problem_reply
 from stream import rights
+from stream.hub import DEAF, hub_for
 
 log = logging.getLogger(__name__)
 MAX_MESSAGE = 64 * 1024  # a grant and a response head
@@ -85,8 +86,6 @@ def relay_for(store) -> Relay | None:
     if path is None:
         return None
     if store.stream_relay is None:
-        from stream.hub import hub_for
-
         store.stream_relay = Relay(str(path), lambda: hub_for(store))
         store.on_close(store.stream_relay.close)
     return store.stream_relay
@@ -109,9 +108,8 @@ def process_state(store) -> str:
         probe.close()
 
 
-UNAVAILABLE = problem_text(503, "Unavailable", "The live stream cannot reach Redis; retry shortly").encode()
-REFUSED = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: %s\r\nContent-Length: %d\r\nRetry-After: 3\r\n"
-           b"Connection: close\r\n\r\n%s" % (PROBLEM.encode(), len(UNAVAILABLE), UNAVAILABLE))
+# The same document as the API's own 503 for a worker's hub (api/stream.py, api.errors.Unavailable).
+REFUSED = problem_reply(503, "Service Unavailable", DEAF, title="Service unavailable", headers=[("Retry-After", "3")])
 
 
 class StreamServer:

@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # person reads off a ticker, and at hundreds of sales a second every line to every screen was half
 # the stream's bytes (bench/stream.py). A screen that joins still gets the ticker's 12.
 SALES_PER_WINDOW = 4
+DEAF = "The live stream cannot reach Redis; retry shortly"  # the 503's detail, wherever a stream is refused
 REFRESH_SECONDS = 30.0  # figures nothing announces (the day's turn, pickups, wait times) change this often
 
 

@@ -76,7 +76,8 @@ def layout(**_query):
 @callback(Output(ids.ALERTS_TABLE, "children"), Output(ids.ALERTS_COUNT, "children"),
           Output(ids.ALERTS_STATUS, "children"), Input({"type": ids.ALERT_ACK, "alert": ALL}, "n_clicks"),
           Input(ids.ALERTS_LIVE, "data"), prevent_initial_call=True)
-def acknowledge(clicks, _live):
+def redraw(clicks, _live):
+    """An acknowledge button's click, or the page's stream (an alert message, back after a gap)."""
     station = auth.current_station_scope()
     if ctx.triggered_id == ids.ALERTS_LIVE:
         items = open_alerts(station)

@@ -85,6 +85,7 @@ def test_a_stream_process_that_cannot_hear_redis_answers_503_problem_json(store,
         headers, _, body = rest.partition(b"\r\n\r\n")
         assert b"application/problem+json" in headers and b"Retry-After: 3" in headers
         assert json.loads(body)["status"] == 503
+        assert json.loads(body)["title"] == "Service unavailable"  # the API's own 503 for a worker's hub
     finally:
         deaf.stopping.set()
         server.stop()
