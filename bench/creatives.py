@@ -36,7 +36,7 @@ import psutil  # noqa: E402
 import requests  # noqa: E402
 
 from bench.httpload import closed_loop  # noqa: E402
-from bench.servers import ADMIN_TOKEN, BenchServers  # noqa: E402
+from bench.servers import ADMIN_TOKEN, BenchServers, healthz  # noqa: E402
 
 MB = 1024 * 1024
 ADMIN = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
@@ -204,9 +204,6 @@ def main() -> int:
         def conditional(n, i):
             return "GET", "/api/v1/devices/me/playlist", b"", {"Authorization": f"Bearer {next(devices)}",
                                                                "If-None-Match": etag}
-
-        def healthz(n, i):
-            return "GET", "/healthz", b"", {}
 
         load(servers, 3, args.connections, plain)  # warm every device's token into the workers' caches
         floor = load(servers, args.seconds, args.connections, healthz)

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -26,26 +24,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.servers import ROOT, BenchServers, add_server_arguments, free_port, server_command  # noqa: E402
+from bench.servers import (BenchServers, add_server_arguments, free_port, healthz, start_empty_app,  # noqa: E402
+                           tree_cpu)
 
 
-def healthz(n: int, i: int):
-    return ("GET", "/healthz", b"", {})
-
-
-def tree_cpu(pid: int) -> float:
-    tree = psutil.Process(pid)
-    return sum(sum(p.cpu_times()[:2]) for p in [tree, *tree.children(recursive=True)])
-
-
-def measure(port: int, rate: float, seconds: float, connections: int):
-    """(tally) of one phase after 2 s uncounted: open loop at ``rate``, or closed loop when 0."""
-    def run(s: float):
-        if rate:
-            return asyncio.run(open_loop("127.0.0.1", port, rate, s, healthz))
-        return asyncio.run(closed_loop("127.0.0.1", port, connections, s, healthz))[0]
-    run(2)
-    return run
+def phase(port: int, rate: float, seconds: float, connections: int):
+    """One phase's tally: open loop at ``rate``, or a closed loop over ``connections`` when 0."""
+    if rate:
+        return asyncio.run(open_loop("127.0.0.1", port, rate, seconds, healthz))
+    return asyncio.run(closed_loop("127.0.0.1", port, connections, seconds, healthz))[0]
 
 
 def main() -> int:
@@ -55,24 +42,21 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=6)
     add_server_arguments(parser, workers=2, threads=16)
     args = parser.parse_args()
-    # the app's settings, as bench/ingest.py's floor has them (gunicorn reads ./gunicorn.conf.py)
-    with BenchServers(args.database_url, None, 0, 0) as servers:
+    client = psutil.Process()
+    with BenchServers(args.database_url, None, 0, 0) as servers:  # a database and Redis for the settings
         for server in args.servers.split(","):
             port = free_port()
-            proc = subprocess.Popen(server_command(server, "bench.flask_floor:app", port, args.workers, args.threads),
-                                    cwd=ROOT, env={**os.environ, **servers.app_env},
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = start_empty_app(servers, server, port, args.workers, args.threads)
             try:
-                BenchServers._wait(f"http://127.0.0.1:{port}/healthz", 30)
                 for rate in (float(r) for r in args.rates.split(",")):
-                    run = measure(port, rate, args.seconds, args.connections)
-                    before, client = tree_cpu(proc.pid), sum(psutil.Process().cpu_times()[:2])
-                    tally = run(args.seconds)
+                    phase(port, rate, 2, args.connections)  # uncounted: connections, the cores' pace
+                    before, mine = tree_cpu(proc.pid), sum(client.cpu_times()[:2])
+                    tally = phase(port, rate, args.seconds, args.connections)
                     n = max(1, tally.statuses.get(200, 0))
                     print(f"{server} {args.workers} x {args.threads}, empty app, "
                           f"{f'{rate:.0f}/s' if rate else 'closed loop'}: {n} requests; CPU per request: server "
                           f"{(tree_cpu(proc.pid) - before) / n * 1000:.3f} ms, load generator "
-                          f"{(sum(psutil.Process().cpu_times()[:2]) - client) / n * 1000:.3f} ms; "
+                          f"{(sum(client.cpu_times()[:2]) - mine) / n * 1000:.3f} ms; "
                           f"p99 {tally.percentile(0.99) * 1000:.1f} ms", flush=True)
             finally:
                 proc.terminate()

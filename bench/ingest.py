@@ -38,7 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.servers import ADMIN_TOKEN, ROOT, BenchServers, add_server_arguments  # noqa: E402
+from bench.servers import (ADMIN_TOKEN, BenchServers, add_server_arguments, free_port, healthz,  # noqa: E402
+                           start_empty_app, tree_cpu)
 
 SKUS = [f"BENCH-{n:02d}" for n in range(20)]
 
@@ -151,26 +152,15 @@ def pgbench(servers: BenchServers, seconds: float, clients: int) -> tuple[float,
 
 def floor(servers: BenchServers, args, host: str, port: int) -> tuple[float, float]:
     """CPU per ``GET /healthz``: (an empty Flask app, this app), on the same server and shape."""
-    import psutil
-    from bench.servers import free_port, server_command
-
     def measure(pid: int, at_port: int) -> float:
-        tree = psutil.Process(pid)
-
-        def cpu() -> float:
-            return sum(sum(p.cpu_times()[:2]) for p in [tree, *tree.children(recursive=True)])
         asyncio.run(closed_loop(host, at_port, args.connections, 1, healthz))
-        before = cpu()
+        before = tree_cpu(pid)
         tally, _ = asyncio.run(closed_loop(host, at_port, args.connections, args.floor_seconds, healthz))
-        return (cpu() - before) / max(1, tally.statuses.get(200, 0)) * 1000
+        return (tree_cpu(pid) - before) / max(1, tally.statuses.get(200, 0)) * 1000
 
     empty_port = free_port()
-    # the same settings (gunicorn reads ./gunicorn.conf.py, as the app's server does), another app
-    empty = subprocess.Popen(server_command(args.server, "bench.flask_floor:app", empty_port, args.workers,
-                                            args.threads), cwd=ROOT, env={**os.environ, **servers.app_env},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    empty = start_empty_app(servers, args.server, empty_port, args.workers, args.threads)
     try:
-        BenchServers._wait(f"http://{host}:{empty_port}/healthz", 30)
         bare, ours = [], []
         for _ in range(3):  # alternated: the cores' speed moves within seconds
             bare.append(measure(empty.pid, empty_port))
@@ -179,10 +169,6 @@ def floor(servers: BenchServers, args, host: str, port: int) -> tuple[float, flo
         empty.terminate()
         empty.wait(15)
     return statistics.median(bare), statistics.median(ours)
-
-
-def healthz(n: int, i: int):
-    return ("GET", "/healthz", b"", {})
 
 
 def group_sizes(base: str) -> tuple[float, float]:

@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.httpload import closed_loop  # noqa: E402
-from bench.servers import BenchServers  # noqa: E402
+from bench.servers import BenchServers, healthz  # noqa: E402
 
 SLICE = 0.05
 
@@ -74,12 +74,9 @@ def floor(args) -> None:
     with BenchServers(args.database_url, None, args.workers, args.threads) as servers:
         url = urlsplit(servers.app_url)
 
-        def health(n: int, i: int):
-            return ("GET", "/healthz", b"", {})
-
-        asyncio.run(closed_loop(url.hostname, url.port, args.connections, 3, health))
+        asyncio.run(closed_loop(url.hostname, url.port, args.connections, 3, healthz))
         before = servers.cpu_seconds()
-        tally, elapsed = asyncio.run(closed_loop(url.hostname, url.port, args.connections, args.seconds, health))
+        tally, elapsed = asyncio.run(closed_loop(url.hostname, url.port, args.connections, args.seconds, healthz))
         after = servers.cpu_seconds()
         ok = tally.statuses.get(200, 0)
         app, client = ((after[k] - before[k]) / ok * 1000 for k in ("app", "client"))

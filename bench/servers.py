@@ -50,6 +50,33 @@ def server_command(server: str, target: str, port: int, workers: int, threads: i
     raise ValueError(f"unknown server {server!r}")
 
 
+def healthz(n: int, i: int):
+    """``make_request`` for bench.httpload: ``GET /healthz``, the request that does nothing."""
+    return ("GET", "/healthz", b"", {})
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and all its children."""
+    import psutil
+
+    tree = psutil.Process(pid)
+    return sum(sum(p.cpu_times()[:2]) for p in [tree, *tree.children(recursive=True)])
+
+
+def start_empty_app(servers: "BenchServers", server: str, port: int, workers: int, threads: int) -> subprocess.Popen:
+    """bench/flask_floor.py's empty app under ``server``, answering on ``port``, with the app's settings
+    (gunicorn reads ./gunicorn.conf.py, as the app's own server does)."""
+    proc = subprocess.Popen(server_command(server, "bench.flask_floor:app", port, workers, threads), cwd=ROOT,
+                            env={**os.environ, **servers.app_env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        BenchServers._wait(f"http://127.0.0.1:{port}/healthz", 30)
+    except BaseException:
+        proc.terminate()
+        raise
+    return proc
+
+
 class BenchServers:
     """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end.
     With ``workers=0`` no server starts: the database is migrated and ``app_env`` holds the app's settings.
@@ -137,8 +164,7 @@ class BenchServers:
         a figure that other load on the machine does not distort, unlike requests per second."""
         import psutil
 
-        app = psutil.Process(self.procs[-1].pid)
-        app_time = sum(sum(p.cpu_times()[:2]) for p in [app, *app.children(recursive=True)])
+        app_time = tree_cpu(self.procs[-1].pid)
         pids = [r[0] for r in self.sql(f"SELECT pid FROM pg_stat_activity WHERE datname = '{self.database}' "
                                        "AND pid <> pg_backend_pid()")]
         pg_time = 0.0
