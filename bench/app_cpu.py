@@ -81,8 +81,9 @@ def main() -> int:
         app = create_app()
         client = app.test_client()
 
-        def post(path: str, body: dict) -> dict:
-            reply = client.post("/api/v1" + path, json=body, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+        def post(path: str, body: dict, token: str | None = None, method: str = "POST", headers=None) -> dict:
+            reply = client.open("/api/v1" + path, method=method, json=body,
+                                headers={"Authorization": f"Bearer {token or ADMIN_TOKEN}", **(headers or {})})
             if reply.status_code not in (200, 201):
                 raise RuntimeError(f"seeding {path}: {reply.status_code} {reply.get_data(as_text=True)}")
             return reply.json

@@ -12,6 +12,11 @@ class Tally:
     statuses: dict = field(default_factory=dict)
     latencies: list = field(default_factory=list)
     bodies: list = field(default_factory=list)
+    warmup: dict = field(default_factory=dict)  # statuses of the uncounted replies (open_loop's first seconds)
+
+    def replies(self, status: int) -> int:
+        """Every reply with ``status``, counted or not: what the server's CPU over the phase paid for."""
+        return self.statuses.get(status, 0) + self.warmup.get(status, 0)
 
     def add(self, status: int, latency: float, body: bytes | None = None) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -113,6 +118,8 @@ async def open_loop(host, port, rate: float, seconds: float, make_request, conne
             tally.add(status, time.perf_counter() - due)
             if on_reply is not None:
                 on_reply(status, payload, time.perf_counter())
+        else:
+            tally.warmup[status] = tally.warmup.get(status, 0) + 1
         idle.put_nowait(conn)
 
     for i in range(total):

@@ -23,7 +23,7 @@ from gunicorn.glogging import Logger as GunicornLogger
 
 from config.http import MAX_HEADER_LINE, MAX_HEADERS
 from commands import stream as stream_command
-from commands.gunicorn_worker import ThreadWorker
+from commands.gunicorn_worker import EpollWorker, ThreadWorker
 from config import Settings, SettingsError, load_settings
 from config.embedded import export_urls
 from config.logging import logging_dict
@@ -39,9 +39,9 @@ def options(settings: Settings | None = None, *, host: str | None = None, port: 
         "bind": f"{host or s.web_host}:{port or s.web_port}",
         "workers": workers or s.web_workers,
         "threads": threads or s.web_threads,
-        # gthread: one thread per in-flight request, keep-alive handled by the worker's poller
-        # (and, with this subclass, connections that have not sent their request yet).
-        "worker_class": ThreadWorker,
+        # Threads serving one request each; idle and kept-alive connections wait on the worker's
+        # epoll, holding no thread (commands/gunicorn_worker.py).
+        "worker_class": EpollWorker if s.web_worker == "epoll" else ThreadWorker,
         "timeout": s.web_timeout,
         "graceful_timeout": s.web_graceful_timeout,
         "keepalive": s.web_keepalive,

@@ -20,8 +20,14 @@ page; API.md wants problem+json for every error, so that reply is rewritten.
 """
 from __future__ import annotations
 
+import errno
 import re
+import select
+import selectors
+import threading
+import time
 from concurrent.futures import Future
+from functools import partial
 
 from gunicorn.http import wsgi
 from gunicorn.workers import gthread
@@ -43,7 +49,29 @@ class ThreadWorker(gthread.ThreadWorker):
             parked.set_result(gthread._DEFER)  # gunicorn's own "no data yet": onto the poller until readable
             self.finish_request(conn, parked)
             return
-        super().enqueue_req(conn)
+        fs = self.tpool.submit(self.handle, conn)
+        fs.add_done_callback(partial(self._served, conn))
+
+    def _served(self, conn, fs: Future) -> None:
+        """In the serving thread: a kept-alive connection back onto the poller (3. above); any other
+        outcome goes to the main loop as gunicorn has it."""
+        if (not self.alive or fs.cancelled() or fs.exception() is not None or fs.result() is not True
+                or conn.parser.unreader.buf.getvalue()):  # read-ahead bytes: the main loop serves them at once
+            self.method_queue.defer(self.finish_request, conn, fs)
+            return
+        conn.sock.setblocking(False)
+        conn.set_timeout()
+        self.keepalived_conns.append(conn)
+        if not self.alive:  # stopped meanwhile, after the main loop capped the kept-alive ones
+            conn.timeout = min(conn.timeout, time.monotonic() + gthread.STOP_KEEPALIVE_LINGER)
+        try:
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn))
+        except (OSError, ValueError, KeyError):  # the poller closed at the very end of a stop
+            conn.close()
+
+    def _cap_keepalive(self, deadline):
+        for conn in list(self.keepalived_conns):  # a copy: serving threads append to it (``_served``)
+            conn.timeout = min(conn.timeout, deadline)
 
     def handle_request(self, req, conn):
         if req.path != STREAM_PATH or req.method != "GET" or self.cfg.is_ssl:
@@ -61,6 +89,7 @@ class ThreadWorker(gthread.ThreadWorker):
         if accept is not None:
             from stream.sse import head
 
+            self._release(conn)
             accept(conn.sock, head(*answer))
             return _HANDED
         resp.force_close()  # a refused stream: answered, then closed like any one-off reply
@@ -68,6 +97,9 @@ class ThreadWorker(gthread.ThreadWorker):
         resp.write(rest)
         resp.close()
         return False
+
+    def _release(self, conn) -> None:
+        """The connection leaves this worker (a stream's hand-off): gthread holds nothing of it then."""
 
     def _keepalive_after(self, conn, keepalive):
         return _HANDED if keepalive is _HANDED else super()._keepalive_after(conn, keepalive)
@@ -97,3 +129,162 @@ class ProblemSocket:
             return self._sock.sendall(data)
         status = int(match[1])
         self._sock.sendall(problem_reply(status, match[2].decode("latin-1"), DETAILS.get(status)))
+
+
+class EpollWorker(ThreadWorker):
+    """The same worker with the hand-off to the thread pool taken out (leader/followers).
+
+    gthread's main loop waits on the poller and hands each readable connection to a pool
+    thread through a queue. On this project's 2-core virtual machine a wake-up of another
+    thread costs tens of microseconds of CPU, and that hand-off is several: the queue's
+    (which also wakes a second, idle thread for nothing: CPython's SimpleQueue), the GIL
+    passing back and forth with the main loop, and the main loop's own. Here every serving
+    thread waits on the worker's epoll itself, each connection registered one-shot: the
+    kernel wakes one thread per readable connection, and that thread reads and answers the
+    request and re-arms the connection. The main thread only beats the heartbeat, closes
+    idle connections past their keep-alive and leads the graceful stop.
+
+    A connection belongs to whoever takes it out of ``idle`` (under ``lock``): a serving
+    thread woken for it, or the main thread closing it for its age. New connections wait
+    in ``idle`` for their first bytes like kept-alive ones, holding no thread.
+    """
+
+    def init_process(self):
+        self.epoll = select.epoll()
+        self.lock = threading.Lock()
+        self.conns: dict[int, gthread.TConn] = {}  # fd -> connection, idle or being served
+        self.idle: dict[int, float] = {}  # fd -> when it is closed if still idle
+        self.keepalived_conns = self.idle  # gthread's handle_request counts them (max_keepalived)
+        self.listeners = {listener.fileno(): listener for listener in self.sockets}
+        self.serving = True  # the threads' loop; ends after the graceful stop
+        super().init_process()
+
+    def run(self):
+        for fd, listener in self.listeners.items():
+            listener.setblocking(False)
+            self.epoll.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
+        threads = [threading.Thread(target=self._serve_loop, name=f"web-{n}", daemon=True)
+                   for n in range(self.cfg.threads)]
+        for thread in threads:
+            thread.start()
+        while self.alive:
+            self.notify()
+            if not self.is_parent_alive():
+                self.alive = False
+                break
+            self._close_idle(time.monotonic())
+            time.sleep(min(1.0, self.cfg.keepalive or 1.0))
+        self._stop()
+
+    def _stop(self) -> None:
+        """Stop accepting; requests in flight finish (and kept-alive ones arriving meanwhile are
+        answered with ``Connection: close``) for up to ``graceful_timeout``."""
+        for fd in self.listeners:
+            try:
+                self.epoll.unregister(fd)
+            except (OSError, ValueError):
+                pass
+        linger = time.monotonic() + gthread.STOP_KEEPALIVE_LINGER
+        with self.lock:
+            for fd, deadline in self.idle.items():
+                self.idle[fd] = min(deadline, linger)
+        deadline = time.monotonic() + self.cfg.graceful_timeout
+        while self.conns and time.monotonic() < deadline:
+            self.notify()
+            self._close_idle(time.monotonic())
+            time.sleep(0.05)
+        self.serving = False
+        self._close_idle(float("inf"))
+        for listener in self.listeners.values():
+            listener.close()
+
+    def _close_idle(self, now: float) -> None:
+        with self.lock:
+            expired = [fd for fd, deadline in self.idle.items() if deadline <= now]
+            for fd in expired:
+                del self.idle[fd]
+        for fd in expired:
+            self._drop(fd)
+
+    def _drop(self, fd: int) -> None:
+        conn = self.conns.pop(fd, None)
+        try:
+            self.epoll.unregister(fd)
+        except (OSError, ValueError):
+            pass
+        if conn is not None:
+            conn.close()
+        self._rearm_accept()
+
+    def _serve_loop(self) -> None:
+        while self.serving:
+            try:
+                events = self.epoll.poll(0.5, 1)  # one event a wake-up: the next is another thread's
+            except OSError:  # closed at the very end of a stop
+                return
+            for fd, _ in events:
+                if fd in self.listeners:
+                    self._accept(self.listeners[fd])
+                    continue
+                with self.lock:
+                    mine = self.idle.pop(fd, None) is not None
+                if mine:
+                    self._serve(fd, self.conns[fd])
+
+    def _accept(self, listener) -> None:
+        try:
+            sock, addr = listener.accept()
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                self.log.exception("accept failed")
+            sock = None
+        self._rearm_accept()
+        if sock is None:
+            return
+        conn = gthread.TConn(self.cfg, sock, addr, listener.getsockname())
+        conn.data_ready = True  # its thread is woken only once its bytes are there
+        self._park(sock.fileno(), conn)
+
+    def _rearm_accept(self) -> None:
+        if not self.alive or len(self.conns) >= self.worker_connections:
+            return  # at the limit: new connections wait in the backlog until one closes
+        for fd in self.listeners:
+            try:
+                self.epoll.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+            except (OSError, ValueError):
+                pass
+
+    def _park(self, fd: int, conn) -> None:
+        """Idle until readable (or its keep-alive ends), holding no thread."""
+        self.conns[fd] = conn
+        conn.set_timeout()
+        with self.lock:
+            self.idle[fd] = conn.timeout if self.alive else min(
+                conn.timeout, time.monotonic() + gthread.STOP_KEEPALIVE_LINGER)
+        try:
+            self.epoll.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
+        except FileExistsError:
+            self.epoll.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+
+    def _release(self, conn) -> None:
+        fd = conn.sock.fileno()
+        self.conns.pop(fd, None)
+        self.epoll.unregister(fd)  # before the socket closes here: its number may be taken again at once
+
+    def _serve(self, fd: int, conn) -> None:
+        while True:
+            try:
+                result = self.handle(conn)
+            except Exception:  # handle() answers what it can; whatever escapes ends the connection
+                self.log.exception("serving a connection failed")
+                result = False
+            if result is _HANDED:  # the stream hub owns the socket now (``_release``)
+                self._rearm_accept()
+                return
+            if result is True and conn.parser.unreader.buf.getvalue():
+                continue  # the next request was read ahead with this one's body
+            if result is True or result is gthread._DEFER:
+                self._park(fd, conn)
+            else:
+                self._drop(fd)
+            return

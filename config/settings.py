@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
@@ -64,6 +65,9 @@ class Settings(BaseSettings):
     web_port: int = Field(8050, ge=1, le=65535, description="Port gunicorn binds")
     web_workers: int = Field(2, ge=1, le=64, description="gunicorn worker processes (about two per core)")
     web_threads: int = Field(4, ge=1, le=64, description="Threads per gunicorn worker")
+    web_worker: Literal["epoll", "gthread"] = Field("epoll", description="How a worker's threads take requests: "
+                                                    "'epoll', each waits on the connections itself; 'gthread', "
+                                                    "gunicorn's loop hands each request to a thread")
     web_timeout: int = Field(30, ge=5, le=600, description="Seconds a request may take before its worker is replaced")
     web_graceful_timeout: int = Field(30, ge=1, le=600, description="Seconds in-flight requests get to finish on SIGTERM")
     web_keepalive: int = Field(5, ge=0, le=300, description="Seconds an idle keep-alive connection stays open")
