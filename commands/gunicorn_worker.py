@@ -206,14 +206,17 @@ class EpollWorker(ThreadWorker):
         for fd in expired:
             self._drop(fd)
 
-    def _drop(self, fd: int) -> None:
+    def _drop(self, fd: int, graceful: bool = False) -> None:
+        """Close a connection; ``graceful`` after a reply: FIN first, then what the client still sends
+        is drained, so that the kernel does not reset the connection over unread bytes (a refused
+        request's rest) before the client has read the reply."""
         conn = self.conns.pop(fd, None)
         try:
             self.epoll.unregister(fd)
         except (OSError, ValueError):
             pass
         if conn is not None:
-            conn.close()
+            conn.close(graceful=graceful)
         self._rearm_accept()
 
     def _serve_loop(self) -> None:
@@ -286,5 +289,5 @@ class EpollWorker(ThreadWorker):
             if result is True or result is gthread._DEFER:
                 self._park(fd, conn)
             else:
-                self._drop(fd)
+                self._drop(fd, graceful=True)
             return
