@@ -1,7 +1,7 @@
 """What a request that does nothing costs at a given rate: the empty Flask app
 (bench/flask_floor.py) under each server, at fixed rates and flat out.
 
-    python bench/floor_rates.py [--servers gunicorn,granian,gunicorn,granian] [--rates 300,1000,0]
+    python bench/floor_rates.py [--servers gunicorn,gthread,granian,...] [--rates 300,1000,0]
                                 [--seconds 6] [--workers 2] [--threads 16] [--database-url …]
 
 Prints, per server and rate (0: closed loop over 16 connections), the server's
@@ -37,7 +37,8 @@ def phase(port: int, rate: float, seconds: float, connections: int):
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--servers", default="gunicorn,granian,gunicorn,granian")
+    parser.add_argument("--servers", default="gunicorn,gthread,granian,gunicorn,gthread,granian",
+                        help="gunicorn (the default worker), gthread (BUYFREE_WEB_WORKER=gthread) or granian, in turn")
     parser.add_argument("--rates", default="300,1000,0", help="requests/s; 0 is a closed loop")
     parser.add_argument("--seconds", type=float, default=6)
     add_server_arguments(parser, workers=2, threads=16)

@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import requests  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.servers import (ADMIN_TOKEN, BenchServers, add_server_arguments, free_port, healthz,  # noqa: E402
+from bench.servers import (ADMIN_TOKEN, SERVERS, BenchServers, add_server_arguments, free_port, healthz,  # noqa: E402
                            start_empty_app, tree_cpu)
 
 SKUS = [f"BENCH-{n:02d}" for n in range(20)]
@@ -208,8 +208,9 @@ def main() -> int:
     parser.add_argument("--pgbench-clients", type=int, default=8)
     parser.add_argument("--floor-seconds", type=float, default=5, help="duration of each GET /healthz phase")
     parser.add_argument("--rate", type=float, default=300)
-    parser.add_argument("--server", choices=("gunicorn", "granian"), default="gunicorn",
-                        help="gunicorn: `python app.py serve`; granian: its WSGI interface on create_app()")
+    parser.add_argument("--server", choices=SERVERS, default="gunicorn",
+                        help="gunicorn: `python app.py serve`; gthread: the same with BUYFREE_WEB_WORKER=gthread; "
+                             "granian: its WSGI interface on create_app()")
     add_server_arguments(parser, workers=2, threads=16)  # group commit needs threads in one process
     parser.add_argument("--batch-connections", type=int, default=4)
     parser.add_argument("--devices", type=int, default=64)

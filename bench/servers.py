@@ -34,14 +34,19 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+WORKERS = {"gunicorn": "EpollWorker", "gthread": "ThreadWorker"}  # gunicorn, by its BUYFREE_WEB_WORKER
+SERVERS = (*WORKERS, "granian")
+
+
 def server_command(server: str, target: str, port: int, workers: int, threads: int) -> list[str]:
     """A WSGI server serving ``target`` (``module:app``, or ``module:factory()``) on 127.0.0.1.
 
-    ``gunicorn``: this app's worker class (commands/gunicorn_worker.py); ``granian``: its WSGI
+    ``gunicorn``: this app's default worker class (commands/gunicorn_worker.py's ``EpollWorker``);
+    ``gthread``: its gthread-based one (``BUYFREE_WEB_WORKER=gthread``); ``granian``: its WSGI
     interface, ``threads`` blocking threads per worker."""
-    if server == "gunicorn":
+    if server in WORKERS:
         return [sys.executable, "-m", "gunicorn", "-b", f"127.0.0.1:{port}", "-w", str(workers), "--threads",
-                str(threads), "-k", "commands.gunicorn_worker.ThreadWorker", "--no-control-socket", target]
+                str(threads), "-k", f"commands.gunicorn_worker.{WORKERS[server]}", "--no-control-socket", target]
     if server == "granian":
         factory = target.endswith("()")
         return [sys.executable, "-m", "granian", "--interface", "wsgi", "--host", "127.0.0.1", "--port", str(port),
@@ -80,7 +85,8 @@ def start_empty_app(servers: "BenchServers", server: str, port: int, workers: in
 class BenchServers:
     """``with BenchServers(pg_admin_url, redis_url) as s: s.app_url``; everything is removed at the end.
     With ``workers=0`` no server starts: the database is migrated and ``app_env`` holds the app's settings.
-    ``server="gunicorn"`` is ``python app.py serve``; another server (``granian``) serves
+    ``server="gunicorn"`` is ``python app.py serve`` (``"gthread"``: with ``BUYFREE_WEB_WORKER=gthread``);
+    ``granian`` serves
     ``create_app()`` on the migrated database."""
 
     def __init__(self, pg_admin_url: str | None, redis_url: str | None, workers: int, threads: int,
@@ -108,13 +114,14 @@ class BenchServers:
                         "BUYFREE_ADMIN_TOKEN": ADMIN_TOKEN, "BUYFREE_SECRET_KEY": secrets.token_hex(16),
                         "BUYFREE_LOG_LEVEL": "WARNING", "BUYFREE_DATA_DIR": str(self.tmp / "data"), **self.env}
         env = {**os.environ, **self.app_env}
-        if not self.workers or self.server != "gunicorn":  # the app served by another server or in-process
+        if not self.workers or self.server not in WORKERS:  # the app served by another server or in-process
             subprocess.run([sys.executable, str(ROOT / "app.py"), "migrate"], env=env, cwd=ROOT, check=True,
                            stdout=subprocess.DEVNULL)
             if not self.workers:
                 return self
         self.port = free_port()
-        if self.server == "gunicorn":
+        if self.server in WORKERS:
+            env["BUYFREE_WEB_WORKER"] = "gthread" if self.server == "gthread" else "epoll"
             command = [sys.executable, str(ROOT / "app.py"), "serve", "--port", str(self.port), "--workers",
                        str(self.workers), "--threads", str(self.threads)]
         else:

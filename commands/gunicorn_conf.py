@@ -4,7 +4,7 @@ Two entry points share them: ``python app.py serve`` (gunicorn's
 ``BaseApplication``) and the plain ``gunicorn -c gunicorn.conf.py
 'app:create_app()'`` that the image runs.
 
-Graceful shutdown: on SIGTERM the arbiter tells each gthread worker to stop
+Graceful shutdown: on SIGTERM the arbiter tells each worker to stop
 accepting; requests already running get ``web_graceful_timeout`` seconds to
 finish. A purchase is committed before its ``201`` is written, and its Redis
 apply is replayed from the outbox if the worker dies first, so an accepted

@@ -1,4 +1,5 @@
-"""gunicorn's gthread worker, with two kinds of connection kept off the threads.
+"""gunicorn's gthread worker, with two kinds of connection kept off the threads; and ``EpollWorker``,
+the same without gthread's hand-off of each request from its loop to a pool thread (the default).
 
 1. A new connection that has sent nothing yet. gunicorn 27's gthread hands each
    accepted connection to a thread that waits up to 5 s for the request's first bytes.
@@ -23,11 +24,9 @@ from __future__ import annotations
 import errno
 import re
 import select
-import selectors
 import threading
 import time
 from concurrent.futures import Future
-from functools import partial
 
 from gunicorn.http import wsgi
 from gunicorn.workers import gthread
@@ -49,29 +48,7 @@ class ThreadWorker(gthread.ThreadWorker):
             parked.set_result(gthread._DEFER)  # gunicorn's own "no data yet": onto the poller until readable
             self.finish_request(conn, parked)
             return
-        fs = self.tpool.submit(self.handle, conn)
-        fs.add_done_callback(partial(self._served, conn))
-
-    def _served(self, conn, fs: Future) -> None:
-        """In the serving thread: a kept-alive connection back onto the poller (3. above); any other
-        outcome goes to the main loop as gunicorn has it."""
-        if (not self.alive or fs.cancelled() or fs.exception() is not None or fs.result() is not True
-                or conn.parser.unreader.buf.getvalue()):  # read-ahead bytes: the main loop serves them at once
-            self.method_queue.defer(self.finish_request, conn, fs)
-            return
-        conn.sock.setblocking(False)
-        conn.set_timeout()
-        self.keepalived_conns.append(conn)
-        if not self.alive:  # stopped meanwhile, after the main loop capped the kept-alive ones
-            conn.timeout = min(conn.timeout, time.monotonic() + gthread.STOP_KEEPALIVE_LINGER)
-        try:
-            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self.on_client_socket_readable, conn))
-        except (OSError, ValueError, KeyError):  # the poller closed at the very end of a stop
-            conn.close()
-
-    def _cap_keepalive(self, deadline):
-        for conn in list(self.keepalived_conns):  # a copy: serving threads append to it (``_served``)
-            conn.timeout = min(conn.timeout, deadline)
+        super().enqueue_req(conn)
 
     def handle_request(self, req, conn):
         if req.path != STREAM_PATH or req.method != "GET" or self.cfg.is_ssl:
@@ -222,7 +199,7 @@ class EpollWorker(ThreadWorker):
     def _serve_loop(self) -> None:
         while self.serving:
             try:
-                events = self.epoll.poll(0.5, 1)  # one event a wake-up: the next is another thread's
+                events = self.epoll.poll(2.0, 1)  # one event a wake-up: the next is another thread's
             except OSError:  # closed at the very end of a stop
                 return
             for fd, _ in events:
@@ -231,8 +208,14 @@ class EpollWorker(ThreadWorker):
                     continue
                 with self.lock:
                     mine = self.idle.pop(fd, None) is not None
-                if mine:
-                    self._serve(fd, self.conns[fd])
+                if not mine:
+                    continue
+                conn = self.conns[fd]
+                if not conn.initialized and not select.select([conn.sock], [], [], 0)[0]:
+                    # woken for a connection closed for its age meanwhile, whose number a new one took
+                    self._park(fd, conn, registered=True)
+                    continue
+                self._serve(fd, conn)
 
     def _accept(self, listener) -> None:
         try:
@@ -257,17 +240,17 @@ class EpollWorker(ThreadWorker):
             except (OSError, ValueError):
                 pass
 
-    def _park(self, fd: int, conn) -> None:
+    def _park(self, fd: int, conn, registered: bool = False) -> None:
         """Idle until readable (or its keep-alive ends), holding no thread."""
         self.conns[fd] = conn
         conn.set_timeout()
         with self.lock:
             self.idle[fd] = conn.timeout if self.alive else min(
                 conn.timeout, time.monotonic() + gthread.STOP_KEEPALIVE_LINGER)
-        try:
-            self.epoll.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
-        except FileExistsError:
+        if registered:  # one-shot: disarmed since it woke a thread
             self.epoll.modify(fd, select.EPOLLIN | select.EPOLLONESHOT)
+        else:
+            self.epoll.register(fd, select.EPOLLIN | select.EPOLLONESHOT)
 
     def _release(self, conn) -> None:
         fd = conn.sock.fileno()
@@ -287,7 +270,7 @@ class EpollWorker(ThreadWorker):
             if result is True and conn.parser.unreader.buf.getvalue():
                 continue  # the next request was read ahead with this one's body
             if result is True or result is gthread._DEFER:
-                self._park(fd, conn)
+                self._park(fd, conn, registered=True)
             else:
                 self._drop(fd, graceful=True)
             return

@@ -3,6 +3,8 @@ Postgres, and in Redis after the outbox replay; a device retrying the unanswered
 the same keys gets each recorded exactly once."""
 import signal
 
+import pytest
+
 from tests.deploy.gunicorn_server import GunicornServer
 from tests.deploy.load import PurchaseLoad, assert_figures_match_postgres, ids_in_postgres, replay_until_done
 from tests.ingest.world import build_world, scalar
@@ -10,10 +12,11 @@ from tests.ingest.world import build_world, scalar
 BEFORE_STOP = 150
 
 
-def test_sigterm_during_ingest_loses_nothing_accepted(app, api, store, database_url, redis_url, tmp_path):
+@pytest.mark.parametrize("worker", ["epoll", "gthread"])
+def test_sigterm_during_ingest_loses_nothing_accepted(app, api, store, database_url, redis_url, tmp_path, worker):
     world = build_world(api)
     server = GunicornServer(database_url, redis_url, tmp_path / "gunicorn.log",
-                            BUYFREE_WEB_GRACEFUL_TIMEOUT=20).start()
+                            BUYFREE_WEB_GRACEFUL_TIMEOUT=20, BUYFREE_WEB_WORKER=worker).start()
     load = PurchaseLoad(server.base, world.device["api_key"]).start()
     try:
         load.wait_accepted(BEFORE_STOP)

@@ -12,10 +12,12 @@ from tests.deploy.gunicorn_server import ROOT, GunicornServer
 from tests.helpers import ADMIN_TOKEN, closed_port
 
 
-@pytest.fixture(scope="module")
-def server(app, database_url, redis_url, tmp_path_factory):
-    """``app`` first: its session fixture has migrated the test database."""
-    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("gunicorn") / "log").start()
+@pytest.fixture(scope="module", params=["epoll", "gthread"])
+def server(request, app, database_url, redis_url, tmp_path_factory):
+    """Each worker of ``BUYFREE_WEB_WORKER`` keeps every promise below. ``app`` first: its session
+    fixture has migrated the test database."""
+    gunicorn = GunicornServer(database_url, redis_url, tmp_path_factory.mktemp("gunicorn") / "log",
+                              BUYFREE_WEB_WORKER=request.param).start()
     yield gunicorn
     gunicorn.stop()
 
@@ -65,6 +67,33 @@ def test_silent_connections_do_not_hold_the_threads(server):
     finally:
         for conn in silent:
             conn.close()
+
+
+def test_idle_connections_are_closed_after_the_keepalive(server):
+    """A connection that never speaks and one whose last reply was sent are both closed once
+    BUYFREE_WEB_KEEPALIVE (5 s) has passed with nothing from them, so idle clients cannot pile up."""
+    silent = socket.create_connection(("127.0.0.1", server.port))
+    used = socket.create_connection(("127.0.0.1", server.port))
+    try:
+        used.sendall(b"GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n")
+        used.settimeout(3)
+        reply = b""
+        while b"\r\n\r\n" not in reply or len(reply.partition(b"\r\n\r\n")[2]) < _content_length(reply):
+            reply += used.recv(4096)  # the head and the body may come apart
+        assert reply.startswith(b"HTTP/1.1 200")
+        started = time.monotonic()
+        for conn in (silent, used):
+            conn.settimeout(12)
+            assert conn.recv(64) == b""  # the server's FIN
+        assert 4 < time.monotonic() - started < 10
+    finally:
+        silent.close()
+        used.close()
+
+
+def _content_length(reply: bytes) -> int:
+    head = reply.partition(b"\r\n\r\n")[0].decode("latin-1").lower()
+    return int(head.split("content-length:")[1].split("\r\n")[0]) if "content-length:" in head else 0
 
 
 def _access_lines(server, path: str) -> list[str]:
