@@ -9,8 +9,8 @@ streams. The work per event does not grow with the number of screens: a thousand
 walls of the platform cost one computation and a thousand socket writes per window.
 
 When the subscriber loses Redis every stream is closed (the screens say they are
-reconnecting) and new ones are refused with a 503 until it is back.
-"""
+reconnecting) and new ones are refused with a 503 until it is back. With no stream open
+it reads nothing (``watched``, stream.subscriber)."""
 from __future__ import annotations
 
 import asyncio
@@ -47,7 +47,8 @@ class Hub:
         self.showing: dict[int, set[str]] = {}  # driver id -> scopes whose map shows the driver
         self.last_id = 0
         self.counts = {"messages": 0, "computations": 0, "streams": 0}
-        self.up = threading.Event()
+        self.up = threading.Event()  # Redis answers: a new stream would be served
+        self.watched, self.listening = threading.Event(), threading.Event()  # a stream is open; events arrive
         self.loop: asyncio.AbstractEventLoop | None = None
         self.pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stream-figures")
         self.stopping = threading.Event()
@@ -139,9 +140,11 @@ class Hub:
             state = self.scopes[stream.grant.scope] = ScopeState(stream.grant.scope)
         state.streams.add(stream)
         self.counts["streams"] += 1
+        self.watched.set()
         if state.figures is None:
             state.waiting.add(stream)
-            self._schedule(state)
+            if self.listening.is_set():  # else once subscribed (``resubscribed``): nothing missed in between
+                self._schedule(state)
         else:
             stream.sink.write(self._snapshot(state))
 
@@ -157,6 +160,8 @@ class Hub:
                 state.timer.cancel()
             self._show(state, set())
             del self.scopes[state.name]
+            if not self.scopes:
+                self.watched.clear()
 
     def close_all(self) -> None:
         for state in list(self.scopes.values()):
