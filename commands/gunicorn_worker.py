@@ -203,19 +203,25 @@ class EpollWorker(ThreadWorker):
             except OSError:  # closed at the very end of a stop
                 return
             for fd, _ in events:
-                if fd in self.listeners:
-                    self._accept(self.listeners[fd])
-                    continue
-                with self.lock:
-                    mine = self.idle.pop(fd, None) is not None
-                if not mine:
-                    continue
-                conn = self.conns[fd]
-                if not conn.initialized and not select.select([conn.sock], [], [], 0)[0]:
-                    # woken for a connection closed for its age meanwhile, whose number a new one took
-                    self._park(fd, conn, registered=True)
-                    continue
-                self._serve(fd, conn)
+                try:
+                    self._on_ready(fd)
+                except Exception:  # the thread must outlive any one connection
+                    self.log.exception("serving connection %s failed", fd)
+
+    def _on_ready(self, fd: int) -> None:
+        if fd in self.listeners:
+            self._accept(self.listeners[fd])
+            return
+        with self.lock:
+            mine = self.idle.pop(fd, None) is not None
+        if not mine:
+            return
+        conn = self.conns[fd]
+        if not conn.initialized and not select.select([conn.sock], [], [], 0)[0]:
+            # woken for a connection closed for its age meanwhile, whose number a new one took
+            self._park(fd, conn, registered=True)
+            return
+        self._serve(fd, conn)
 
     def _accept(self, listener) -> None:
         try:
