@@ -97,6 +97,16 @@ def purchase_body(i: int) -> dict:
             "location": {"lat": 31.2 + (i % 100) / 1000, "lng": 121.4}}
 
 
+def single_requests(tokens: list[str], keys, prefix: str = "bench"):
+    """``make_request`` for httpload: one ``POST /purchases`` per call, connection ``n`` as device ``n``,
+    keys ``{prefix}-{k}`` drawn from ``keys``."""
+    def single(n: int, i: int):
+        k = next(keys)
+        return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
+                {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"{prefix}-{k}"})
+    return single
+
+
 def batch_requests(tokens: list[str], keys, token_offset: int = 32):
     """``make_request`` for httpload: one upload of 500 purchases per call, keys drawn from ``keys``."""
     def batch(n: int, i: int):
@@ -236,16 +246,12 @@ def main() -> int:
         url = urlsplit(servers.app_url)
         host, port = url.hostname, url.port
         keys = itertools.count()
-
-        def single(n: int, i: int):
-            k = next(keys)
-            return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
-                    {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"bench-{k}"})
-
+        single = single_requests(tokens, keys)
         batch = batch_requests(tokens, keys)
 
         print(f"{args.server}: {args.workers} workers x {args.threads} threads; {args.connections} connections; "
-              f"database {servers.database}; devices start with {args.stock:,} of each sku; live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")
+              f"database {servers.database}; devices start with {args.stock:,} of each sku; "
+              f"live Redis apply {'off (no Redis)' if args.without_redis else 'on'}")
         bare, ours = floor(servers, args, host, port)
         print(f"GET /healthz, server CPU per request: empty Flask app {bare:.3f} ms, this app {ours:.3f} ms: "
               f"ratio {ours / bare:.2f} (target <= 1.3: {verdict(ours / bare <= 1.3)})")

@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import psutil  # noqa: E402
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.ingest import http_admin, purchase_body, seed  # noqa: E402
+from bench.ingest import http_admin, seed, single_requests  # noqa: E402
 from bench.polling import polling  # noqa: E402
 from bench.screens import SAMPLED, ScreenProcess  # noqa: E402
 from bench.servers import BenchServers, add_server_arguments  # noqa: E402
@@ -86,10 +86,7 @@ async def one_level(servers, host, port, tokens, count: int, args, keys) -> dict
     memory_after = rss(servers)
     replies: dict[str, float] = {}
 
-    def purchase(n: int, i: int):
-        k = next(keys)
-        return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
-                {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"stream-{k}"})
+    purchase = single_requests(tokens, keys, "stream")
 
     def on_reply(status: int, body: bytes, at: float) -> None:
         if status == 201:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.httpload import closed_loop, open_loop  # noqa: E402
-from bench.ingest import http_admin, print_cpu, purchase_body, seed  # noqa: E402
+from bench.ingest import http_admin, print_cpu, seed, single_requests  # noqa: E402
 from bench.servers import BenchServers, add_server_arguments  # noqa: E402
 
 
@@ -39,13 +38,7 @@ def main() -> int:
             with BenchServers(args.database_url, None, args.workers, args.threads, server) as servers:
                 tokens = seed(http_admin(servers.app_url), 64, 10_000)
                 url = urlsplit(servers.app_url)
-                keys = itertools.count()
-
-                def single(n: int, i: int):
-                    k = next(keys)
-                    return ("POST", "/api/v1/purchases", json.dumps(purchase_body(k)).encode(),
-                            {"Authorization": f"Bearer {tokens[n % len(tokens)]}", "Idempotency-Key": f"w-{k}"})
-
+                single = single_requests(tokens, itertools.count(), "w")
                 asyncio.run(closed_loop(url.hostname, url.port, args.connections, 3, single))  # warm-up
                 before = servers.cpu_seconds()
                 tally, elapsed = asyncio.run(closed_loop(url.hostname, url.port, args.connections, args.seconds,

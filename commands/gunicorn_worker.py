@@ -91,6 +91,13 @@ class ThreadWorker(gthread.ThreadWorker):
         super().handle_error(req, ProblemSocket(client), addr, exc)
 
 
+def _readable(sock) -> bool:
+    """Bytes are waiting (poll, not select: a busy worker's descriptors pass select's 1024)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 class ProblemSocket:
     """The client's socket, through which gunicorn's error page leaves as problem+json."""
 
@@ -150,7 +157,7 @@ class EpollWorker(ThreadWorker):
                 self.alive = False
                 break
             self._close_idle(time.monotonic())
-            time.sleep(min(1.0, self.cfg.keepalive or 1.0))
+            time.sleep(1.0)
         self._stop()
 
     def _stop(self) -> None:
@@ -217,7 +224,7 @@ class EpollWorker(ThreadWorker):
         if not mine:
             return
         conn = self.conns[fd]
-        if not conn.initialized and not select.select([conn.sock], [], [], 0)[0]:
+        if not conn.initialized and not _readable(conn.sock):
             # woken for a connection closed for its age meanwhile, whose number a new one took
             self._park(fd, conn, registered=True)
             return
@@ -275,7 +282,7 @@ class EpollWorker(ThreadWorker):
                 return
             if result is True and conn.parser.unreader.buf.getvalue():
                 continue  # the next request was read ahead with this one's body
-            if result is True or result is gthread._DEFER:
+            if result is True:
                 self._park(fd, conn, registered=True)
             else:
                 self._drop(fd, graceful=True)

@@ -172,3 +172,33 @@ def test_a_picked_up_or_cancelled_order_leaves_the_map_on_its_event(store, api, 
             assert _drivers_until(sink, lambda shown: shown == left)[-1:] == [left], scope
     finally:
         hub.stop()
+
+
+def test_with_no_stream_open_the_hub_reads_no_events(hub, store):
+    """Nobody watches: the applied events are not read at all (no work per sale for no screen), while
+    the hub still says it would serve a stream. A stream opening gets its figures and then the events."""
+    def publish(n: int) -> None:
+        for i in range(n):
+            store.redis.publish(keys.channel(), orjson.dumps({"id": 50_000 + i, "kind": "devices", "online": 0,
+                                                              "total": 0}))
+
+    before = hub.counts["messages"]
+    publish(20)
+    time.sleep(0.5)
+    assert hub.counts["messages"] == before and hub.available
+
+    stream, sink = hub.open_queue(Grant("platform", "admin"))
+    first_figures(sink)
+    publish(20)
+    deadline = time.monotonic() + 5
+    while hub.counts["messages"] < before + 20 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert hub.counts["messages"] == before + 20
+
+    hub.close(stream)
+    deadline = time.monotonic() + 5
+    while hub.listening.is_set() and time.monotonic() < deadline:  # unsubscribed within a second
+        time.sleep(0.05)
+    publish(20)
+    time.sleep(0.5)
+    assert hub.counts["messages"] == before + 20 and hub.available
